@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Exact DMA-pin tracking for Linux 6.12: build, boot and test.
+#
+#   make              build the patched 6.12 test kernel, boot it, and show
+#                     pin accounting (gup_test PIN benchmarks, foll_pin vmstat)
+#   make check        host checks + upstream pin selftests in the VM; ends
+#                     with "N passed, N failed, N skipped"
+#   make kernel       only build the kernel and selftests
+#   make series       export patches/ as a numbered format-patch series
+#   make cocci-report regenerate reports/gup-callers.txt (whole-tree run)
+#   make compile-test build the drivers the series touches (W=1, sparse)
+#   make clean        remove build/ (keeps nothing)
+#
+# KSRC=/path/to/linux-6.12.y uses that tree instead of Debian's
+# linux-source-6.12. ACCEL=kvm|tcg forces the accelerator.
+
+export KSRC ACCEL VARIANT
+SHELL := /bin/bash
+
+.PHONY: all check deps tree kernel selftests series cocci-report compile-test clean
+
+all: deps
+	SKIP_HOST=1 SHOW_OUTPUT=1 ci/check.sh vm/plans/demo.sh
+
+check: deps
+	ci/check.sh vm/plans/check.sh
+
+deps:
+	@ci/deps.sh
+
+tree: deps
+	ci/prepare-tree.sh
+
+kernel: tree
+	ci/build-kernel.sh
+	ci/build-selftests.sh
+
+series: tree
+	ci/export-series.sh
+
+cocci-report: tree
+	ci/cocci-report.sh "$$(ci/pristine.sh --full)" reports/gup-callers.txt
+
+compile-test: tree
+	EXTRA_PKGS=gcc-powerpc-linux-gnu ci/deps.sh
+	ci/cocci-compile-test.sh "$$(ci/pristine.sh --full)" build/compile-test
+
+clean:
+	rm -rf build

@@ -1,0 +1,25 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the mm selftests we run, against this tree's uapi headers, into
+# build/selftests/mm. Extra targets (our own tests) come from SELFTESTS.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+OBJ=$BUILD/obj-${VARIANT:-test}
+OUT=$BUILD/selftests/mm
+TESTS=${SELFTESTS:-gup_test gup_longterm cow uffd-unit-tests hugetlb_dio pagemap_ioctl}
+
+[ -d "$OBJ/usr/include" ] || die "no uapi headers in $OBJ; build the kernel first"
+mkdir -p "$OUT"
+targets=()
+for t in $TESTS; do targets+=("$OUT/$t"); done
+start=$(date +%s)
+make -s -C "$SRC/tools/testing/selftests/mm" OUTPUT="$OUT" \
+	KHDR_INCLUDES="-isystem $OBJ/usr/include" -j"$(nproc)" "${targets[@]}" 2>&1 |
+	grep -v "^Warning: missing liburing" >&2 || true
+for t in "${targets[@]}"; do
+	[ -x "$t" ] || die "selftest $t did not build"
+done
+grep -q LOCAL_CONFIG_HAVE_LIBURING "$SRC/tools/testing/selftests/mm/local_config.h" ||
+	say "warning: selftests built without liburing: cow's io_uring cases will skip"
+say "selftests built in $(since "$start")s: $TESTS"

@@ -1,0 +1,166 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Host-only tests of our Coccinelle scripts (no VM, no kernel build):
+#   ci/cocci-check.sh [KSRC]
+# Prints TAP 13.  One case per test pair in scripts/coccinelle/tests:
+#   NAME.c + NAME.res           gup_to_pin.cocci MODE=patch: NAME.res is the
+#                               expected file (identical to NAME.c for the
+#                               cases that must not be touched)
+#   NAME.report (optional)      expected gup_to_pin.cocci MODE=report output
+#   mismatch_*.c + .res         pin_release_mismatch.cocci MODE=report output
+#   iov_iter_*.c + .res         iov_iter_get_pages.cocci MODE=report output
+#   NAME.aux.*                  companion files copied next to NAME.c
+# Each case runs in its own temporary directory (the scripts look at the
+# other files of a directory).  With KSRC, the driver conversions are also
+# checked: the script run on the pristine files must reproduce the hunks
+# of our patches/ (same files, same lines).
+set -u
+
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+API=$HERE/scripts/coccinelle/api
+TESTS=$HERE/scripts/coccinelle/tests
+KSRC=${1:-}
+SPATCH=${SPATCH:-spatch}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+n=0
+fail=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() {
+	n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"
+	[ -s "$tmp/why" ] && sed 's/^/# /' "$tmp/why" | head -40
+}
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+
+cases=$(cd "$TESTS" && ls *.c 2>/dev/null | grep -v '\.aux\.c$' | sed 's/\.c$//')
+extra=3
+[ -n "$KSRC" ] && extra=$((extra + 1))
+echo "TAP version 13"
+echo "1..$(( $(echo "$cases" | grep -c .) + extra ))"
+
+if ! command -v "$SPATCH" >/dev/null 2>&1; then
+	i=0
+	for c in $cases; do skip "$c" "spatch not installed"; done
+	while [ $n -lt $(( $(echo "$cases" | grep -c .) + extra )) ]; do
+		skip "host check" "spatch not installed"
+	done
+	exit 0
+fi
+
+spatch_in() {	# spatch_in DIR SCRIPT MODE FILE [OUT]: run in DIR
+	( cd "$1" && $SPATCH --sp-file "$API/$2" -D "$3" --no-includes \
+		--include-headers --very-quiet "$4" ${5:+-o "$5"} )
+}
+
+for c in $cases; do
+	d=$tmp/$c
+	mkdir -p "$d"
+	cp "$TESTS/$c.c" "$d/"
+	for a in "$TESTS/$c".aux.*; do [ -e "$a" ] && cp "$a" "$d/"; done
+	: > "$tmp/why"
+	case $c in
+	mismatch_*|iov_iter_*)
+		case $c in
+		mismatch_*) s=pin_release_mismatch.cocci ;;
+		*) s=iov_iter_get_pages.cocci ;;
+		esac
+		spatch_in "$d" $s report "$c.c" 2>"$d/err" |
+			LC_ALL=C sort -t: -k2,2n > "$d/out"
+		if diff -u "$TESTS/$c.res" "$d/out" > "$tmp/why" 2>&1; then
+			ok "$c ($s report)"
+		else
+			cat "$d/err" >> "$tmp/why"; notok "$c ($s report)"
+		fi
+		;;
+	*)
+		spatch_in "$d" gup_to_pin.cocci patch "$c.c" "$tmp/$c.out.c" \
+			>/dev/null 2>"$d/err"
+		[ -f "$tmp/$c.out.c" ] || cp "$d/$c.c" "$tmp/$c.out.c"
+		good=1
+		diff -u "$TESTS/$c.res" "$tmp/$c.out.c" > "$tmp/why" 2>&1 || good=0
+		if [ -f "$TESTS/$c.report" ]; then
+			spatch_in "$d" gup_to_pin.cocci report "$c.c" 2>>"$d/err" |
+				LC_ALL=C sort -t: -k2,2n > "$d/rep"
+			diff -u "$TESTS/$c.report" "$d/rep" >> "$tmp/why" 2>&1 ||
+				good=0
+		fi
+		if grep -q -e 'Error' -e 'exn' -e 'Traceback' "$d/err"; then
+			good=0; cat "$d/err" >> "$tmp/why"
+		fi
+		if [ $good = 1 ]; then
+			ok "$c (gup_to_pin.cocci patch)"
+		else
+			notok "$c (gup_to_pin.cocci patch)"
+		fi
+		;;
+	esac
+done
+
+# The .cocci files are generated from ci/cocci/ (shared engine): up to date?
+: > "$tmp/why"
+if python3 "$HERE/ci/cocci/gen.py" --check > "$tmp/why" 2>&1; then
+	ok "scripts/coccinelle/api/*.cocci up to date with ci/cocci/"
+else
+	notok "scripts/coccinelle/api/*.cocci up to date with ci/cocci/"
+fi
+
+# Each script parses and carries the kernel's header conventions.
+: > "$tmp/why"
+good=1
+for s in "$API"/gup_to_pin.cocci "$API"/pin_release_mismatch.cocci \
+	 "$API"/iov_iter_get_pages.cocci; do
+	$SPATCH --parse-cocci "$s" > /dev/null 2>> "$tmp/why" || {
+		good=0; echo "$s does not parse" >> "$tmp/why"; }
+	for h in '^// SPDX-License-Identifier: GPL-2.0' '^/// ' \
+		 '^// Confidence: ' '^// Copyright: ' '^// Comments:' \
+		 '^// Options: ' '^virtual report' '^virtual org' \
+		 '^virtual context'; do
+		grep -q -e "$h" "$s" || {
+			good=0; echo "$s: missing $h" >> "$tmp/why"; }
+	done
+done
+if [ $good = 1 ]; then ok "scripts parse, headers present"
+else notok "scripts parse, headers present"; fi
+
+# Refusals are reported in patch mode too (stderr), with a reason.
+: > "$tmp/why"
+d=$tmp/refusal; mkdir -p "$d"; cp "$TESTS/refuse_escape.c" "$d/"
+spatch_in "$d" gup_to_pin.cocci patch refuse_escape.c >/dev/null 2>"$d/err"
+if grep -q 'not converted: .*foo_hw_submit' "$d/err"; then
+	ok "patch mode reports refused sites on stderr"
+else
+	cp "$d/err" "$tmp/why"; notok "patch mode reports refused sites on stderr"
+fi
+
+if [ -n "$KSRC" ]; then
+	# Regenerating the driver patches from KSRC gives the patches/ hunks
+	# (the patched files are compared, whitespace ignored: the patches carry
+	# checkpatch re-indentation of the lines the script changed).
+	: > "$tmp/why"
+	good=1
+	for p in $(grep '^gup-to-pin-' "$HERE/patches/series" 2>/dev/null); do
+		for f in $(sed -n 's|^+++ b/\([^	]*\).*|\1|p' "$HERE/patches/$p"); do
+			"$HERE/ci/cocci-driver-patch.sh" "$KSRC" "$f" \
+				> "$tmp/want.diff" 2>/dev/null
+			filterdiff_one() { # patch file $1 -> hunks of $f only
+				awk -v f="$f" '/^--- a\//{on = ($2 == "a/" f)} on' "$1"; }
+			filterdiff_one "$HERE/patches/$p" > "$tmp/have.diff"
+			patch -s -p1 -o "$tmp/want.c" "$KSRC/$f" < "$tmp/want.diff" &&
+			patch -s -p1 -o "$tmp/have.c" "$KSRC/$f" < "$tmp/have.diff" ||
+				{ good=0; echo "$p: $f: does not apply" >> "$tmp/why"; }
+			if [ "$(tr -d ' \t\n' < "$tmp/want.c" | md5sum)" != \
+			     "$(tr -d ' \t\n' < "$tmp/have.c" | md5sum)" ]; then
+				good=0
+				echo "$p: $f differs from the script output" >> "$tmp/why"
+				diff -u "$tmp/want.c" "$tmp/have.c" | head -30 >> "$tmp/why"
+			fi
+			rm -f "$tmp/want.c" "$tmp/have.c"
+		done
+	done
+	if [ $good = 1 ]; then ok "patches/ driver conversions match the script on $KSRC"
+	else notok "patches/ driver conversions match the script on $KSRC"; fi
+fi
+
+[ $fail = 0 ]

@@ -1,0 +1,185 @@
+// ---- BEGIN shared fact rules (generated from ci/cocci/facts.cocci)
+@gup4 depends on has@
+identifier g = {get_user_pages, get_user_pages_fast, get_user_pages_fast_only,
+                pin_user_pages, pin_user_pages_fast};
+expression A, B, C, D;
+position p;
+@@
+g@p(A, B, C, D)
+
+@script:python depends on has@
+g << gup4.g; C << gup4.C; D << gup4.D; p << gup4.p;
+@@
+add_src(p, g, D, C)
+
+@gupu depends on has@
+identifier g = {get_user_pages_unlocked, pin_user_pages_unlocked};
+expression A, B, C, D;
+position p;
+@@
+g@p(A, B, D, C)
+
+@script:python depends on has@
+g << gupu.g; C << gupu.C; D << gupu.D; p << gupu.p;
+@@
+add_src(p, g, D, C)
+
+@gupr depends on has@
+identifier g = {get_user_pages_remote, pin_user_pages_remote};
+expression M, A, B, C, D, L;
+position p;
+@@
+g@p(M, A, B, C, D, L)
+
+@script:python depends on has@
+g << gupr.g; C << gupr.C; D << gupr.D; p << gupr.p;
+@@
+add_src(p, g, D, C)
+
+@gupi depends on has@
+identifier g = {iov_iter_get_pages2, iov_iter_get_pages_alloc2};
+expression I, D;
+position p;
+@@
+g@p(I, D, ...)
+
+@script:python depends on has@
+g << gupi.g; D << gupi.D; p << gupi.p;
+@@
+add_src(p, g, D, None)
+
+@rel1 depends on has@
+identifier r = {put_page, __free_page, put_user_page, unpin_user_page};
+expression E;
+position p;
+@@
+r@p(E)
+
+@script:python depends on has@
+r << rel1.r; E << rel1.E; p << rel1.p;
+@@
+add_rel(p, r, E)
+
+@reln depends on has@
+identifier r = {release_pages, put_user_pages, put_user_pages_dirty,
+                put_user_pages_dirty_lock, unpin_user_pages,
+                unpin_user_pages_dirty_lock, unpin_user_page_range_dirty_lock};
+expression E;
+position p;
+@@
+r@p(E, ...)
+
+@script:python depends on has@
+r << reln.r; E << reln.E; p << reln.p;
+@@
+add_rel(p, r, E)
+
+@asg depends on has@
+expression L, R;
+position p;
+@@
+L@p = R
+
+@script:python depends on has@
+L << asg.L; R << asg.R; p << asg.p;
+@@
+add_asg(p, L, R)
+
+@dcl depends on has@
+type T;
+identifier x;
+expression R;
+position p;
+@@
+T x@p = R;
+
+@script:python depends on has@
+x << dcl.x; R << dcl.R; p << dcl.p;
+@@
+add_asg(p, x, R)
+
+@ret depends on has@
+expression E;
+position p;
+@@
+return@p E;
+
+@script:python depends on has@
+E << ret.E; p << ret.p;
+@@
+add_ret(p, E)
+
+@calls depends on has@
+identifier h;
+expression list[n] es;
+expression A;
+position p;
+@@
+h@p(es, A, ...)
+
+@script:python depends on has@
+h << calls.h; n << calls.n; A << calls.A; p << calls.p;
+@@
+add_call(p, h, n, A)
+
+@fdef depends on has@
+identifier fn, pn;
+parameter list[n] ps;
+type T;
+position p;
+@@
+fn@p(ps, T pn, ...) { ... }
+
+@script:python depends on has@
+fn << fdef.fn; n << fdef.n; pn << fdef.pn; p << fdef.p;
+@@
+add_param(p, fn, n, pn)
+
+@sfn depends on has@
+identifier fn;
+type T;
+position p;
+@@
+static T fn@p(...) { ... }
+
+@script:python depends on has@
+fn << sfn.fn; p << sfn.p;
+@@
+facts(p).static_fns.add(str(fn))
+
+@ll depends on has exists@
+identifier g = {get_user_pages, get_user_pages_fast, get_user_pages_unlocked,
+                get_user_pages_remote, get_user_pages_fast_only};
+identifier f !~ "^(page_to_pfn|page_to_phys|page_ref_count|page_count|PageCompound|PageHuge|PageTail|PageHead|page_to_nid|page_size|WARN_ON|WARN_ON_ONCE|BUG_ON|unlikely|likely|IS_ERR|PTR_ERR|put_page|__free_page|release_pages|put_user_page|put_user_pages|put_user_pages_dirty|put_user_pages_dirty_lock|get_user_pages|get_user_pages_fast|get_user_pages_unlocked|get_user_pages_remote|get_user_pages_fast_only)$";
+identifier r = {put_page, __free_page, release_pages, put_user_page,
+                put_user_pages, put_user_pages_dirty,
+                put_user_pages_dirty_lock};
+position p;
+@@
+g@p(...)
+... when != \(put_page\|__free_page\|release_pages\|put_user_page\|put_user_pages\|put_user_pages_dirty\|put_user_pages_dirty_lock\)(...)
+f(...)
+...
+r(...)
+
+@script:python depends on has@
+p << ll.p;
+@@
+facts(p).longlived.add(pos(p))
+
+@lp depends on has@
+identifier i;
+expression E1, E2, E3;
+identifier r = {put_page, __free_page, put_user_page};
+position p;
+@@
+for (i = E1; E2; E3) { ... when any
+   r@p(...);
+   ... when any
+}
+
+@script:python depends on has@
+i << lp.i; p << lp.p;
+@@
+facts(p).loops.append((p[0].current_element, str(i)) + pos(p))
+// ---- END shared fact rules

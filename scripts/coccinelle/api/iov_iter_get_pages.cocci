@@ -1,0 +1,883 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/// List iov_iter_get_pages2() and iov_iter_get_pages_alloc2() users with a
+/// verdict on moving them to iov_iter_extract_pages().
+///
+//# iov_iter_get_pages2() takes a plain reference (FOLL_GET) on user pages
+//# and on kernel pages alike.  Upstream's replacement,
+//# iov_iter_extract_pages(), pins user-backed iterators (FOLL_PIN) and
+//# takes no reference at all on ITER_BVEC/ITER_KVEC/ITER_XARRAY pages, so
+//# the release has to become
+//#     if (iov_iter_extract_will_pin(iter)) unpin_user_page(page);
+//# That is only safe when every release of the pages is in this file and
+//# the pages are not handed to code that drops them with put_page() itself
+//# (skb frags, pipe buffers, bios completed elsewhere, ...).
+//# Verdicts: "convertible" (all releases found here, no escape) or "keep"
+//# with the reason.  No patch mode: the release has to learn whether the
+//# iterator was pinned, which needs the iterator at release time.
+//
+// Confidence: Moderate
+// Copyright: (C) 2025 Seed 51d73867 maintainers
+// Comments: Requires Python scripting.  One file at a time.
+// Options: --no-includes --include-headers
+//
+
+virtual context
+virtual org
+virtual report
+
+@initialize:python@
+@@
+# ---- BEGIN gup engine: generated from ci/cocci/engine.py by ci/cocci/gen.py,
+# ---- shared by the three GUP scripts; edit it there, not here.
+import os
+import re
+import sys
+
+GUP_PIN = {
+    "get_user_pages": "pin_user_pages",
+    "get_user_pages_fast": "pin_user_pages_fast",
+    "get_user_pages_unlocked": "pin_user_pages_unlocked",
+    "get_user_pages_remote": "pin_user_pages_remote",
+}
+# GUP entry points without a pin_user_pages*() twin in 6.12
+GUP_NOPIN = {"get_user_pages_fast_only", "get_user_page_vma_remote"}
+PIN_NAMES = {"pin_user_pages", "pin_user_pages_fast", "pin_user_pages_unlocked",
+             "pin_user_pages_remote"}
+ITER_NAMES = {"iov_iter_get_pages2", "iov_iter_get_pages_alloc2"}
+PUT_RELEASES = {"put_page", "__free_page", "release_pages", "put_user_page",
+                "put_user_pages", "put_user_pages_dirty",
+                "put_user_pages_dirty_lock"}
+UNPIN_RELEASES = {"unpin_user_page", "unpin_user_pages",
+                  "unpin_user_pages_dirty_lock",
+                  "unpin_user_page_range_dirty_lock"}
+# Functions that only look at the struct page or its pfn: a reference used
+# only through these is pin_user_pages.rst case 3/4 (no access to the data).
+INTROSPECT = {"page_to_pfn", "page_to_phys", "page_ref_count", "page_count",
+              "PageCompound", "PageHuge", "PageTail", "PageHead",
+              "PageAnon", "page_to_nid", "page_size", "page_folio",
+              "folio_nr_pages", "compound_head", "WARN_ON", "WARN_ON_ONCE",
+              "BUG_ON", "unlikely", "likely", "IS_ERR", "PTR_ERR",
+              "IS_ERR_OR_NULL"}
+# Functions that use a page or a page array but neither take nor drop a
+# reference (so passing GUP pages to them cannot hide a release).
+SAFE_USERS = INTROSPECT | {
+    "kfree", "kvfree", "vfree", "memset", "memcpy", "ARRAY_SIZE", "sizeof",
+    "sg_alloc_table_from_pages", "sg_alloc_table_from_pages_segment",
+    "__sg_alloc_table_from_pages", "sg_set_page", "sg_page",
+    "page_address", "kmap", "kunmap", "kmap_local_page", "kunmap_local",
+    "kmap_atomic", "kunmap_atomic", "vmap", "vm_map_ram",
+    "dma_map_page", "dma_map_page_attrs", "dma_unmap_page",
+    "flush_dcache_page", "set_page_dirty", "set_page_dirty_lock",
+    "mark_page_accessed", "SetPageDirty", "lock_page", "unlock_page",
+    "copy_page", "clear_page", "memcpy_to_page", "memcpy_from_page",
+    "zero_user", "zero_user_segment", "min", "max", "min_t", "max_t",
+    "copy_highpage", "copy_user_highpage", "memcpy_page", "get_page_address",
+    "pr_debug", "pr_err", "pr_warn", "pr_info", "pr_devel", "printk",
+    "dev_dbg", "dev_err", "dev_warn", "dev_info", "trace_printk",
+    "get_user_pages", "get_user_pages_fast", "get_user_pages_unlocked",
+    "get_user_pages_remote", "get_user_pages_fast_only",
+    "pin_user_pages", "pin_user_pages_fast", "pin_user_pages_unlocked",
+    "pin_user_pages_remote",
+}
+# Producers of page references that are not GUP.
+NONGUP_PRODUCERS = {"alloc_page", "alloc_pages", "alloc_pages_node",
+                    "__page_cache_alloc", "find_get_page", "find_lock_page",
+                    "grab_cache_page", "read_mapping_page", "virt_to_page",
+                    "vmalloc_to_page", "pfn_to_page", "phys_to_page",
+                    "dev_alloc_page", "page_pool_dev_alloc_pages",
+                    "find_get_pages", "find_get_pages_range",
+                    "iov_iter_extract_pages", "get_page", "try_get_page"}
+ARRAY_ALLOCS = {"kmalloc", "kzalloc", "kcalloc", "kmalloc_array",
+                "kvmalloc", "kvzalloc", "kvcalloc", "kvmalloc_array",
+                "vmalloc", "vzalloc", "vcalloc", "devm_kmalloc",
+                "devm_kzalloc", "devm_kcalloc", "devm_kmalloc_array",
+                "krealloc", "krealloc_array", "kvrealloc"}
+
+IDENT = re.compile(r"^[A-Za-z_]\w*$")
+
+
+class FileFacts:
+    def __init__(self):
+        self.sources = []     # (kind, name, expr, fn, line, col, extra)
+        self.releases = []    # (name, expr, fn, line, col, ncalls)
+        self.assigns = []     # (lhs, rhs, fn, line)
+        self.calls = []       # (callee, idx, arg, fn, line)
+        self.params = {}      # fn -> {idx: name}
+        self.static_fns = set()
+        self.defined_fns = set()
+        self.longlived = set()  # (line, col) of GUP calls used across a call
+        self.loops = []       # (fn, loopvar, line, col) of release in loop
+        self.returns = []     # (expr, fn, line)
+        self.result = None
+
+
+FACTS = {}
+
+
+LAST_BY_BASE = {}
+SMALL = re.compile(r"^cocci_small_output-\d+-[0-9a-f]+-(.*)$")
+
+
+def orig_file(f):
+    """spatch re-parses a function it has changed from a temporary copy;
+    map that copy back to the file being processed."""
+    m = SMALL.match(os.path.basename(f))
+    if m and m.group(1) in LAST_BY_BASE:
+        return LAST_BY_BASE[m.group(1)]
+    LAST_BY_BASE[os.path.basename(f)] = f
+    return f
+
+
+CURRENT = [None]
+
+
+def facts(p):
+    f = orig_file(p[0].file)
+    CURRENT[0] = f
+    if f not in FACTS:
+        FACTS[f] = FileFacts()
+    return FACTS[f]
+
+
+def pos(p):
+    return (int(p[0].line), int(p[0].column))
+
+
+def _strip_parens(t):
+    while len(t) >= 2 and t[0] == "(":
+        depth = 0
+        for i, x in enumerate(t):
+            if x == "(":
+                depth += 1
+            elif x == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+        if i == len(t) - 1:
+            t = t[1:-1]
+            continue
+        inner = t[1:i]
+        if inner and (inner[-1] == "*" or inner[0] in ("struct", "const",
+                                                        "void", "unsigned")):
+            if "page" not in inner:
+                return []       # a cast to something else than pages
+            t = t[i + 1:]       # a cast
+            continue
+        break
+    return t
+
+
+def key_of(expr, fn):
+    """Storage key of a page expression: ('L', fn, var) or ('F', field)."""
+    t = str(expr).split()
+    for _ in range(8):
+        t = _strip_parens(t)
+        while t and t[0] in ("&", "*"):
+            t = t[1:]
+        if not t:
+            return None
+        # drop a top level "+ off" / "- off"
+        depth = 0
+        for i, x in enumerate(t):
+            if x in ("(", "["):
+                depth += 1
+            elif x in (")", "]"):
+                depth -= 1
+            elif depth == 0 and i > 0 and x in ("+", "-"):
+                t = t[:i]
+                break
+        # drop trailing [idx]
+        while t and t[-1] == "]":
+            depth = 0
+            for i in range(len(t) - 1, -1, -1):
+                if t[i] == "]":
+                    depth += 1
+                elif t[i] == "[":
+                    depth -= 1
+                    if depth == 0:
+                        break
+            t = t[:i]
+        if t and t[0] in ("(", "&", "*"):
+            continue
+        break
+    if len(t) == 1 and IDENT.match(t[0]):
+        if t[0] in ("NULL", "true", "false"):
+            return None
+        return ("L", fn, t[0])
+    if len(t) >= 3 and t[-2] in ("->", ".") and IDENT.match(t[-1]):
+        return ("F", t[-1])
+    return None
+
+
+def call_name(expr):
+    t = str(expr).split()
+    t = _strip_parens(t)
+    if len(t) >= 3 and IDENT.match(t[0]) and t[1] == "(" and t[-1] == ")":
+        return t[0]
+    return None
+
+
+class UF:
+    def __init__(self):
+        self.par = {}
+
+    def find(self, k):
+        self.par.setdefault(k, k)
+        while self.par[k] != k:
+            self.par[k] = self.par[self.par[k]]
+            k = self.par[k]
+        return k
+
+    def union(self, a, b):
+        if a is None or b is None:
+            return
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.par[ra] = rb
+
+
+_XFILE_CACHE = {}
+
+
+def field_used_elsewhere(path, field):
+    """Other .c/.h files in the same directory that access ->field/.field."""
+    d = os.path.dirname(os.path.abspath(path))
+    key = (d, field, os.path.basename(path))
+    if key in _XFILE_CACHE:
+        return _XFILE_CACHE[key]
+    rx = re.compile(r"(->|\.)\s*" + re.escape(field) + r"\b")
+    hits = []
+    try:
+        names = sorted(os.listdir(d))
+    except OSError:
+        names = []
+    for n in names:
+        if not (n.endswith(".c") or n.endswith(".h")):
+            continue
+        full = os.path.join(d, n)
+        if os.path.abspath(full) == os.path.abspath(path):
+            continue
+        try:
+            with open(full, errors="replace") as fh:
+                if rx.search(fh.read()):
+                    hits.append(n)
+        except OSError:
+            pass
+    _XFILE_CACHE[key] = hits
+    return hits
+
+
+_LOCAL_FIELDS = {}
+STRUCT_RX = re.compile(r"\bstruct\s+\w+\s*\{((?:[^{}]|\{[^{}]*\})*)\}", re.S)
+FIELD_RX = re.compile(r"(\w+)\s*(?:\[[^\]]*\]\s*)*(?::\s*\d+\s*)?;")
+
+
+def local_fields(path):
+    """Field names of the structs defined in this file: other files cannot
+    reach them, so they need no look at the rest of the directory."""
+    if path not in _LOCAL_FIELDS:
+        names = set()
+        try:
+            with open(path, errors="replace") as fh:
+                text = fh.read()
+        except OSError:
+            text = ""
+        if path.endswith(".c"):
+            for m in STRUCT_RX.finditer(text):
+                names.update(FIELD_RX.findall(m.group(1)))
+        _LOCAL_FIELDS[path] = names
+    return _LOCAL_FIELDS[path]
+
+
+def keystr(k):
+    if k[0] == "F":
+        return "->" + k[1]
+    return "%s() local %s" % (k[1], k[2])
+
+
+def analyse(path, F):
+    """Group page storage of one file and give every GUP/PIN/iter site a
+    verdict.  Returns dict with per-site verdicts and conversion sets."""
+    if F.result is not None:
+        return F.result
+    uf = UF()
+    # parameters of functions defined here are locals of that function
+    for (lhs, rhs, fn, line) in F.assigns:
+        kl = key_of(lhs, fn)
+        if call_name(rhs) is None:
+            uf.union(kl, key_of(rhs, fn))
+    for (callee, idx, arg, fn, line) in F.calls:
+        if callee in F.params and idx in F.params[callee]:
+            uf.union(key_of(arg, fn), ("L", callee, F.params[callee][idx]))
+
+    groups = {}
+
+    def g(k):
+        r = uf.find(k)
+        if r not in groups:
+            groups[r] = {"keys": set(), "src": [], "rel": [], "bad": [],
+                         "uses": []}
+        groups[r]["keys"].add(k)
+        return groups[r]
+
+    for k in list(uf.par.keys()):
+        g(k)
+    for s in F.sources:
+        k = key_of(s[2], s[3])
+        if k is None:
+            continue
+        g(k)["src"].append(s)
+    opaque_rel = []     # put_page(sg_page(...)) and the like
+    for r in F.releases:
+        k = key_of(r[1], r[2])
+        if k is None:
+            if r[0] in PUT_RELEASES:
+                opaque_rel.append(r)
+            continue
+        g(k)["rel"].append(r)
+    for (lhs, rhs, fn, line) in F.assigns:
+        cn = call_name(rhs)
+        kl = key_of(lhs, fn)
+        if kl is None:
+            continue
+        t = str(rhs).split()
+        if cn is None:
+            if t[:6] == ["(", "struct", "page", "*", "*", ")"]:
+                continue        # storage for the array itself
+            if key_of(rhs, fn) is None and t not in (["NULL"], ["0"]):
+                g(kl)["bad"].append("assigned from '%s' (line %s)" %
+                                    (" ".join(t), line))
+            continue
+        if cn in ARRAY_ALLOCS or cn in GUP_PIN or cn in PIN_NAMES or \
+           cn in ITER_NAMES or cn in GUP_NOPIN and cn != \
+           "get_user_page_vma_remote":
+            continue
+        if cn == "get_user_page_vma_remote":
+            g(kl)["src"].append(("GUPNOPIN", cn, lhs, fn, line, 0, None))
+            continue
+        if cn in INTROSPECT:
+            continue
+        g(kl)["src"].append(("NONGUP", cn, lhs, fn, line, 0, None))
+    for (callee, idx, arg, fn, line) in F.calls:
+        k = key_of(arg, fn)
+        if k is None:
+            continue
+        grp = g(k)
+        grp["uses"].append((callee, line, fn))
+        if callee in F.params:
+            continue        # followed through the parameter
+        if callee in SAFE_USERS or callee in PUT_RELEASES or \
+           callee in UNPIN_RELEASES or callee in ITER_NAMES or \
+           callee in NONGUP_PRODUCERS:
+            continue
+        grp["bad"].append("passed to %s() at line %s, defined in another "
+                          "file, which may release it" % (callee, line))
+
+    for (expr, fn, line) in F.returns:
+        k = key_of(expr, fn)
+        if k is not None:
+            g(k)["bad"].append("returned to the callers of %s() at line %s"
+                               % (fn, line))
+
+    res = {"sites": {}, "conv_gup": set(), "conv_rel": set(),
+           "conv_keys": set(),
+           "rmvars": set(), "mismatch": []}
+    unknown_rel = list(opaque_rel)
+    for grp in groups.values():
+        kinds = set(s[0] for s in grp["src"])
+        puts = [r for r in grp["rel"] if r[0] in PUT_RELEASES]
+        if puts and not (kinds & {"GUP", "PIN", "ITER", "GUPNOPIN"}) and \
+           not any(s[0] == "NONGUP" and s[1] in NONGUP_PRODUCERS
+                   for s in grp["src"]):
+            unknown_rel.extend(puts)
+
+    for grp in groups.values():
+        srcs = grp["src"]
+        kinds = set(s[0] for s in srcs)
+        # parameters of functions callable from other files
+        for k in grp["keys"]:
+            if k[0] == "L" and k[1] in F.params and \
+               k[2] in F.params[k[1]].values() and \
+               k[1] not in F.static_fns:
+                grp["bad"].append("comes in as a parameter of non-static "
+                                  "%s(); callers elsewhere are not seen" %
+                                  k[1])
+        # fields also used by other files
+        if kinds & {"GUP", "PIN", "ITER"}:
+            for k in sorted(grp["keys"]):
+                if k[0] == "F" and k[1] not in local_fields(path):
+                    hits = field_used_elsewhere(path, k[1])
+                    if hits:
+                        grp["bad"].append("field ->%s is also used in %s" %
+                                          (k[1], ", ".join(hits[:3])))
+        puts = [r for r in grp["rel"] if r[0] in PUT_RELEASES]
+        unpins = [r for r in grp["rel"] if r[0] in UNPIN_RELEASES]
+        # mismatches
+        def other(kset):
+            o = sorted(set("%s()" % x[1] for x in srcs if x[0] in kset))
+            if not o:
+                return ""
+            return " (check by hand: the storage also holds pages from " \
+                   "%s, the release may be chosen at run time)" % ", ".join(o)
+
+        def takers(kset):
+            names = {}
+            for x in srcs:
+                if x[0] in kset:
+                    names.setdefault(x[1], []).append(str(x[4]))
+            return ", ".join("%s() at line %s" % (n, ", ".join(sorted(
+                set(v), key=int))) for n, v in sorted(names.items()))
+        if any(x[0] == "PIN" for x in srcs):
+            note = other({"GUP", "ITER", "GUPNOPIN", "NONGUP"})
+            for r in puts:
+                res["mismatch"].append((r, None, "pinned by %s but released "
+                                        "by %s()%s" % (takers({"PIN"}),
+                                                       r[0], note)))
+        if any(x[0] in ("GUP", "ITER", "GUPNOPIN") for x in srcs):
+            note = other({"PIN", "NONGUP"})
+            for r in unpins:
+                res["mismatch"].append((r, None, "taken by %s (FOLL_GET) but "
+                                        "released by %s()%s" % (
+                                            takers({"GUP", "ITER",
+                                                    "GUPNOPIN"}),
+                                            r[0], note)))
+        for s in srcs:
+            if s[0] not in ("GUP", "GUPNOPIN", "ITER", "PIN"):
+                continue
+            site = (s[4], s[5])
+            reasons = []
+            verdict = None
+            storage = ", ".join(keystr(k) for k in sorted(grp["keys"])
+                                if k[0] == "F" or k[1] == s[3])
+            if s[0] == "PIN":
+                verdict = "pinned"
+                if puts:
+                    reasons.append("MISMATCH: released by put_page-style "
+                                   "calls at line(s) %s" %
+                                   ", ".join(str(r[3]) for r in puts))
+                res["sites"][site] = (s, verdict, reasons, storage, grp)
+                continue
+            if s[0] == "GUPNOPIN":
+                reasons.append("%s() has no pin_user_pages*() twin" % s[1])
+            if "PIN" in kinds:
+                reasons.append("the same storage also holds pinned pages")
+            if unpins:
+                reasons.append("MISMATCH: already released by unpin_user_page*"
+                               "() at line(s) %s" %
+                               ", ".join(str(r[3]) for r in unpins))
+            if "NONGUP" in kinds:
+                reasons.append("the same storage also holds pages from %s" %
+                               ", ".join(sorted(set(
+                                   "%s() (line %s)" % (x[1], x[4])
+                                   for x in srcs if x[0] == "NONGUP"))))
+            if "ITER" in kinds and s[0] == "GUP":
+                reasons.append("the same storage also holds pages from "
+                               "iov_iter_get_pages2()")
+            reasons.extend(sorted(set(grp["bad"])))
+            if not grp["rel"]:
+                reasons.append("no release of %s found in this file" %
+                               (storage or "the pages"))
+            for r in sorted(unknown_rel, key=lambda r: (r[3], r[4])):
+                reasons.append("%s() at line %s releases pages of unknown "
+                               "origin" % (r[0], r[3]))
+            short = (not reasons and
+                     all(k[0] == "L" and k[1] == s[3] for k in grp["keys"])
+                     and all(r[2] == s[3] for r in grp["rel"])
+                     and all(u[0] in INTROSPECT or u[0] in PUT_RELEASES or
+                             u[0] in GUP_PIN or u[0] in GUP_NOPIN
+                             for u in grp["uses"])
+                     and (s[4], s[5]) not in F.longlived)
+            if s[0] == "ITER":
+                verdict = "keep" if reasons else "convertible"
+            elif short:
+                verdict = "leave"
+                reasons.append("reference only used for the struct page or "
+                               "its pfn and dropped at once "
+                               "(pin_user_pages.rst case 3/4)")
+            elif reasons:
+                verdict = "refuse"
+            else:
+                verdict = "convert"
+                res["conv_gup"].add(site)
+                for r in grp["rel"]:
+                    res["conv_rel"].add((r[3], r[4]))
+                res["conv_keys"] |= grp["keys"]
+            res["sites"][site] = (s, verdict, reasons, storage, grp)
+    # a storage group converts only if every GUP source in it converts
+    for grp in groups.values():
+        sites = [(s[4], s[5]) for s in grp["src"]
+                 if s[0] in ("GUP", "GUPNOPIN")]
+        if sites and any(res["sites"].get(x, (0, ""))[1] != "convert"
+                         for x in sites):
+            for x in sites:
+                if x in res["conv_gup"]:
+                    res["conv_gup"].discard(x)
+                    v = res["sites"][x]
+                    v[2].append("another get_user_pages*() call on the same "
+                                "storage cannot be converted")
+                    res["sites"][x] = (v[0], "refuse", v[2], v[3], v[4])
+            for r in grp["rel"]:
+                res["conv_rel"].discard((r[3], r[4]))
+            res["conv_keys"] -= grp["keys"]
+    for (fn, var, line, col) in F.loops:
+        if (line, col) in res["conv_rel"]:
+            res["rmvars"].add((fn, var))
+    F.result = res
+    return res
+
+
+def gup_result(p):
+    return analyse(orig_file(p[0].file), facts(p))
+
+
+def conv_gup(p):
+    return pos(p) in gup_result(p)["conv_gup"]
+
+
+def conv_rel(p):
+    return pos(p) in gup_result(p)["conv_rel"]
+
+
+def conv_key(p, expr):
+    """Position-independent: earlier rules may have moved the positions."""
+    k = key_of(expr, p[0].current_element)
+    return k is not None and k in gup_result(p)["conv_keys"]
+
+
+def batch_ok(count):
+    """A loop "for (i = 0; i < n; i++) put_page(p[i])" does nothing for a
+    negative n; unpin_user_pages(p, n) would WARN.  Only fold the loop when
+    n is not a variable that holds the (possibly negative) return value of
+    a get_user_pages*() call in this file."""
+    n = str(count).strip()
+    if not IDENT.match(n) or CURRENT[0] not in FACTS:
+        return True
+    for (lhs, rhs, afn, line) in FACTS[CURRENT[0]].assigns:
+        if str(lhs).strip() == n:
+            cn = call_name(rhs)
+            if cn in GUP_PIN or cn in GUP_NOPIN:
+                return False
+    return True
+
+
+def rmvar(p, var):
+    return (p[0].current_element, str(var)) in gup_result(p)["rmvars"]
+
+
+def site_message(p):
+    r = gup_result(p)
+    v = r["sites"].get(pos(p))
+    if v is None:
+        return None, None
+    s, verdict, reasons, storage, grp = v
+    msg = "%s() [%s]: %s" % (s[1], storage or "?", verdict)
+    rel = sorted(set("%s()@%s" % (x[0], x[3]) for x in grp["rel"]))
+    if verdict == "convert":
+        msg += " to %s(), releases: %s" % (GUP_PIN.get(s[1], s[1]),
+                                            ", ".join(rel))
+    elif verdict == "convertible":
+        msg += ": every release is in this file (%s); use " \
+               "iov_iter_extract_pages() and unpin only when " \
+               "iov_iter_extract_will_pin()" % ", ".join(rel)
+    if reasons:
+        msg += ": " + "; ".join(reasons)
+    return verdict, msg
+
+
+
+def add_src(p, name, pages, flags):
+    name = str(name)
+    if name in GUP_PIN:
+        kind = "GUP"
+    elif name in GUP_NOPIN:
+        kind = "GUPNOPIN"
+    elif name in PIN_NAMES:
+        kind = "PIN"
+    else:
+        kind = "ITER"
+    F = facts(p)
+    F.sources.append((kind, name, str(pages), p[0].current_element) +
+                     pos(p) + (None if flags is None else str(flags),))
+
+
+def add_rel(p, name, expr):
+    facts(p).releases.append((str(name), str(expr), p[0].current_element) +
+                             pos(p))
+
+
+def add_asg(p, lhs, rhs):
+    facts(p).assigns.append((str(lhs), str(rhs), p[0].current_element,
+                             int(p[0].line)))
+
+
+def add_ret(p, expr):
+    facts(p).returns.append((str(expr), p[0].current_element,
+                             int(p[0].line)))
+
+
+def add_call(p, callee, idx, arg):
+    facts(p).calls.append((str(callee), int(idx), str(arg),
+                           p[0].current_element, int(p[0].line)))
+
+
+def add_param(p, fn, idx, name):
+    F = facts(p)
+    F.params.setdefault(str(fn), {})[int(idx)] = str(name)
+    F.defined_fns.add(str(fn))
+
+
+
+def is_site(p, kinds):
+    v = gup_result(p)["sites"].get(pos(p))
+    if v is None:
+        return False
+    k = v[0][0]
+    if kinds == "GUP":
+        return k in ("GUP", "GUPNOPIN")
+    return k == kinds
+
+
+def emit(p, mode):
+    verdict, msg = site_message(p)
+    if msg is None:
+        return
+    if mode == "report":
+        coccilib.report.print_report(p[0], msg)
+    elif mode == "org":
+        coccilib.org.print_todo(p[0], msg)
+    elif verdict != "convert":
+        sys.stderr.write("%s:%s:%s-%s: not converted: %s\n" %
+                         (p[0].file, p[0].line, p[0].column,
+                          p[0].column_end, msg))
+
+
+
+def is_mismatch(p):
+    P = pos(p)
+    return any((m[0][3], m[0][4]) == P for m in gup_result(p)["mismatch"])
+
+
+def emit_mismatch(p, mode):
+    P = pos(p)
+    for m in gup_result(p)["mismatch"]:
+        if (m[0][3], m[0][4]) != P:
+            continue
+        msg = "%s(%s): %s" % (m[0][0], m[0][1].replace(" ", ""), m[2])
+        if mode == "report":
+            coccilib.report.print_report(p[0], msg)
+        else:
+            coccilib.org.print_todo(p[0], msg)
+# ---- END gup engine
+
+@has@
+identifier g = {iov_iter_get_pages2, iov_iter_get_pages_alloc2};
+@@
+g(...)
+
+// ---- BEGIN shared fact rules (generated from ci/cocci/facts.cocci)
+@gup4 depends on has@
+identifier g = {get_user_pages, get_user_pages_fast, get_user_pages_fast_only,
+                pin_user_pages, pin_user_pages_fast};
+expression A, B, C, D;
+position p;
+@@
+g@p(A, B, C, D)
+
+@script:python depends on has@
+g << gup4.g; C << gup4.C; D << gup4.D; p << gup4.p;
+@@
+add_src(p, g, D, C)
+
+@gupu depends on has@
+identifier g = {get_user_pages_unlocked, pin_user_pages_unlocked};
+expression A, B, C, D;
+position p;
+@@
+g@p(A, B, D, C)
+
+@script:python depends on has@
+g << gupu.g; C << gupu.C; D << gupu.D; p << gupu.p;
+@@
+add_src(p, g, D, C)
+
+@gupr depends on has@
+identifier g = {get_user_pages_remote, pin_user_pages_remote};
+expression M, A, B, C, D, L;
+position p;
+@@
+g@p(M, A, B, C, D, L)
+
+@script:python depends on has@
+g << gupr.g; C << gupr.C; D << gupr.D; p << gupr.p;
+@@
+add_src(p, g, D, C)
+
+@gupi depends on has@
+identifier g = {iov_iter_get_pages2, iov_iter_get_pages_alloc2};
+expression I, D;
+position p;
+@@
+g@p(I, D, ...)
+
+@script:python depends on has@
+g << gupi.g; D << gupi.D; p << gupi.p;
+@@
+add_src(p, g, D, None)
+
+@rel1 depends on has@
+identifier r = {put_page, __free_page, put_user_page, unpin_user_page};
+expression E;
+position p;
+@@
+r@p(E)
+
+@script:python depends on has@
+r << rel1.r; E << rel1.E; p << rel1.p;
+@@
+add_rel(p, r, E)
+
+@reln depends on has@
+identifier r = {release_pages, put_user_pages, put_user_pages_dirty,
+                put_user_pages_dirty_lock, unpin_user_pages,
+                unpin_user_pages_dirty_lock, unpin_user_page_range_dirty_lock};
+expression E;
+position p;
+@@
+r@p(E, ...)
+
+@script:python depends on has@
+r << reln.r; E << reln.E; p << reln.p;
+@@
+add_rel(p, r, E)
+
+@asg depends on has@
+expression L, R;
+position p;
+@@
+L@p = R
+
+@script:python depends on has@
+L << asg.L; R << asg.R; p << asg.p;
+@@
+add_asg(p, L, R)
+
+@dcl depends on has@
+type T;
+identifier x;
+expression R;
+position p;
+@@
+T x@p = R;
+
+@script:python depends on has@
+x << dcl.x; R << dcl.R; p << dcl.p;
+@@
+add_asg(p, x, R)
+
+@ret depends on has@
+expression E;
+position p;
+@@
+return@p E;
+
+@script:python depends on has@
+E << ret.E; p << ret.p;
+@@
+add_ret(p, E)
+
+@calls depends on has@
+identifier h;
+expression list[n] es;
+expression A;
+position p;
+@@
+h@p(es, A, ...)
+
+@script:python depends on has@
+h << calls.h; n << calls.n; A << calls.A; p << calls.p;
+@@
+add_call(p, h, n, A)
+
+@fdef depends on has@
+identifier fn, pn;
+parameter list[n] ps;
+type T;
+position p;
+@@
+fn@p(ps, T pn, ...) { ... }
+
+@script:python depends on has@
+fn << fdef.fn; n << fdef.n; pn << fdef.pn; p << fdef.p;
+@@
+add_param(p, fn, n, pn)
+
+@sfn depends on has@
+identifier fn;
+type T;
+position p;
+@@
+static T fn@p(...) { ... }
+
+@script:python depends on has@
+fn << sfn.fn; p << sfn.p;
+@@
+facts(p).static_fns.add(str(fn))
+
+@ll depends on has exists@
+identifier g = {get_user_pages, get_user_pages_fast, get_user_pages_unlocked,
+                get_user_pages_remote, get_user_pages_fast_only};
+identifier f !~ "^(page_to_pfn|page_to_phys|page_ref_count|page_count|PageCompound|PageHuge|PageTail|PageHead|page_to_nid|page_size|WARN_ON|WARN_ON_ONCE|BUG_ON|unlikely|likely|IS_ERR|PTR_ERR|put_page|__free_page|release_pages|put_user_page|put_user_pages|put_user_pages_dirty|put_user_pages_dirty_lock|get_user_pages|get_user_pages_fast|get_user_pages_unlocked|get_user_pages_remote|get_user_pages_fast_only)$";
+identifier r = {put_page, __free_page, release_pages, put_user_page,
+                put_user_pages, put_user_pages_dirty,
+                put_user_pages_dirty_lock};
+position p;
+@@
+g@p(...)
+... when != \(put_page\|__free_page\|release_pages\|put_user_page\|put_user_pages\|put_user_pages_dirty\|put_user_pages_dirty_lock\)(...)
+f(...)
+...
+r(...)
+
+@script:python depends on has@
+p << ll.p;
+@@
+facts(p).longlived.add(pos(p))
+
+@lp depends on has@
+identifier i;
+expression E1, E2, E3;
+identifier r = {put_page, __free_page, put_user_page};
+position p;
+@@
+for (i = E1; E2; E3) { ... when any
+   r@p(...);
+   ... when any
+}
+
+@script:python depends on has@
+i << lp.i; p << lp.p;
+@@
+facts(p).loops.append((p[0].current_element, str(i)) + pos(p))
+// ---- END shared fact rules
+
+@site depends on context || org || report@
+position p : script:python() { is_site(p, "ITER") };
+identifier g;
+@@
+g@p(...)
+
+@ctx depends on context@
+position site.p;
+identifier g;
+@@
+* g@p(...)
+
+@script:python depends on report@
+p << site.p;
+@@
+emit(p, "report")
+
+@script:python depends on org@
+p << site.p;
+@@
+emit(p, "org")

@@ -1,0 +1,33 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Print the `make check` plan: upstream's pin-related mm selftests.
+# Usage: vm/plans/check.sh SELFTEST_DIR
+# Line format (see vm/guest-init): name|timeout|expected-splat|format|command
+set -euo pipefail
+ST=$1
+
+# run_vmtests.sh's gup_test commands, including the full -a matrix
+# (run_gup_matrix): 3 memory kinds x 5 GUP flavours x write/read x
+# shared/private x 1, 512 and 123 pages = 180 runs. hugetlb_mb is
+# run_vmtests.sh's needmem_KB for 2 MiB pages (256 MiB).
+echo "gup_test -u|120||tap|$ST/gup_test -u"
+echo "gup_test -a|120||tap|$ST/gup_test -a"
+echo "gup_test -ct -F 0x1 0 19 0x1000|120||tap|$ST/gup_test -ct -F 0x1 0 19 0x1000"
+for huge in -t -T "-H -m 256"; do
+	for test_cmd in -u -U -a -b -L; do
+		for write in -w -W; do
+			for share in -S ""; do
+				for num in "-n 1" "-n 512" "-n 123"; do
+					args=$(echo "$huge $test_cmd $write $share $num" | tr -s ' ')
+					echo "gup_test $args|120||tap|$ST/gup_test $args"
+				done
+			done
+		done
+	done
+done
+
+echo "gup_longterm|600||tap|$ST/gup_longterm"
+echo "cow|1800||tap|$ST/cow"
+echo "uffd-unit-tests|1800||uffd|$ST/uffd-unit-tests"
+echo "hugetlb_dio|300||tap|$ST/hugetlb_dio"
+echo "pagemap_ioctl|600||tap|$ST/pagemap_ioctl"
