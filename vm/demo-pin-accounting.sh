@@ -23,7 +23,7 @@ for bench in "-a PIN_FAST" "-L PIN_LONGTERM"; do
 	n=$((n + 1))
 	out=$("$ST/gup_test" "$1" -m "$MB" 2>&1)
 	rc=$?
-	echo "$out" | grep -E "Time:" | sed 's/^# */# /'
+	echo "$out" | grep -E "Time:" | sed 's/# *$//'
 	if [ $rc -eq 0 ]; then
 		echo "ok $n $2 benchmark on $MB MiB"
 	else
