@@ -28,6 +28,7 @@ qemu_cmd() { # accel
 	local append="console=ttyS1 loglevel=7 root=/dev/root rootfstype=9p"
 	append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
 	append+=" init=$TOP/vm/guest-init pintest_plan=$PLAN pintest_accel=$accel"
+	append+=" pintest_keep=$TOP,$BUILD,$(dirname "$PLAN")"
 	append+=" panic=-1 $HUGE ${VM_APPEND:-}"
 	[ "$accel" = tcg ] && accel=tcg,thread=multi
 	echo exec qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp "$CPUS" -m "$MEM" \
