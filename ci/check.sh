@@ -21,6 +21,9 @@ ci/prepare-tree.sh || { record_fail build prepare-tree "base tree or quilt serie
 
 # Host-only checks: no VM needed.
 if [ "${SKIP_HOST:-0}" != 1 ]; then
+	say "host: results parser and splat detector"
+	python3 ci/test_results.py >"$RES/results-selftest.tap"
+	$R tap host-results-parser "$RES/results-selftest.tap" "$RES/host-results-parser.json"
 	say "host: checkpatch --strict"
 	ci/checkpatch.sh >"$RES/checkpatch.tap"
 	$R tap host-checkpatch "$RES/checkpatch.tap" "$RES/host-checkpatch.json"

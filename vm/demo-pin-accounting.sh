@@ -37,7 +37,7 @@ rel1=$(vmstat nr_foll_pin_released)
 echo "# after:  nr_foll_pin_acquired=$acq1 nr_foll_pin_released=$rel1"
 echo "# delta:  acquired +$((acq1 - acq0)), released +$((rel1 - rel0))" \
 	"($((MB * 256 * 2)) pages pinned by the benchmarks;" \
-	"the rest is the 9p root's zero-copy I/O)"
+	"any more is the 9p root's own zero-copy I/O)"
 if [ $((acq1 - rel1)) -eq $((acq0 - rel0)) ] &&
 	[ $((acq1 - acq0)) -ge $((MB * 256 * 2)) ]; then
 	echo "ok 3 foll_pin counters balanced ($((acq1 - rel1)) pins outstanding)"

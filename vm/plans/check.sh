@@ -12,7 +12,7 @@ ST=$1
 # run_vmtests.sh's needmem_KB for 2 MiB pages (256 MiB).
 echo "gup_test -u|120||tap|$ST/gup_test -u"
 echo "gup_test -a|120||tap|$ST/gup_test -a"
-echo "gup_test -ct -F 0x1 0 19 0x1000|120||tap|$ST/gup_test -ct -F 0x1 0 19 0x1000"
+echo "gup_test -ct -F 0x1 0 19 0x1000|120|page dumped because: gup_test: dump_pages\(\) test|tap|$ST/gup_test -ct -F 0x1 0 19 0x1000"
 for huge in -t -T "-H -m 256"; do
 	for test_cmd in -u -U -a -b -L; do
 		for write in -w -W; do

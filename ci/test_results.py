@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Host-only tests of ci/results.py (the log parser and splat detector).
+
+Builds synthetic VM runs and checks the verdicts. Prints TAP 13.
+"""
+
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import results  # noqa: E402
+
+WARN = ['[   10.1] ------------[ cut here ]------------',
+        '[   10.1] WARNING: CPU: 0 PID: 77 at mm/gup.c:123 foo+0x1/0x2',
+        '[   10.1] Call Trace:',
+        '[   10.1]  <TASK>',
+        '[   10.1] ---[ end trace 0000000000000000 ]---']
+
+
+def run(plan, console, klog, status='qemu exited rc=0 after 9s'):
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, 'plan'), 'w') as f:
+            f.write('\n'.join(plan) + '\n')
+        for name, text in (('console.log', console), ('kernel.log', klog),
+                           ('status', status)):
+            with open(os.path.join(d, name), 'w') as f:
+                f.write('\n'.join(text) + '\n')
+        return results.parse_vm(os.path.join(d, 'plan'), d)
+
+
+def count(rows, what):
+    return sum(1 for r in rows if r['result'] == what)
+
+
+def seg(name, lines, rc=0):
+    return ['<<<PINTEST BEGIN %s>>>' % name] + lines + \
+        ['<<<PINTEST END %s rc=%d secs=1>>>' % (name, rc)]
+
+
+def kseg(name, lines):
+    return ['[    9.0] pintest: BEGIN %s' % name] + lines + \
+        ['[   11.0] pintest: END %s rc=0' % name]
+
+
+TAP = ['TAP version 13', '1..3', '# [RUN] first', 'ok 1 works',
+       'ok 2 # SKIP no swap', 'not ok 3 broken']
+DONE = ['<<<PINTEST DONE tests=1>>>']
+
+CASES = []
+
+
+def case(fn):
+    CASES.append(fn)
+    return fn
+
+
+@case
+def tap_counts():
+    r = run(['t|10||tap|x'], seg('t', TAP, 1) + DONE, [])
+    return (count(r, 'pass'), count(r, 'fail'), count(r, 'skip')) == (1, 1, 1)
+
+
+@case
+def tap_missing_results_fail():
+    r = run(['t|10||tap|x'], seg('t', TAP[:4]) + DONE, [])
+    return count(r, 'fail') == 1
+
+
+@case
+def uffd_format():
+    out = ['Testing a on anon... done', 'Testing b on shmem... skipped '
+           '[reason: no hugetlb]', 'Testing c on anon... failed [reason: x]']
+    r = run(['u|10||uffd|x'], seg('u', out, 1) + DONE, [])
+    return (count(r, 'pass'), count(r, 'fail'), count(r, 'skip')) == (1, 1, 1)
+
+
+@case
+def warn_fails_the_test():
+    r = run(['t|10||tap|x'], seg('t', TAP[:3] + ['ok 1 w']) + DONE,
+            kseg('t', WARN))
+    return any(x['case'] == 'kernel log clean' and x['result'] == 'fail'
+               for x in r)
+
+
+@case
+def declared_warn_passes():
+    r = run(['t|10|WARNING: .* at mm/gup.c|tap|x'],
+            seg('t', ['1..1', 'ok 1 w']) + DONE, kseg('t', WARN))
+    return count(r, 'fail') == 0 and count(r, 'pass') == 2
+
+
+@case
+def declared_warn_missing_fails():
+    r = run(['t|10|WARNING: .* at mm/gup.c|tap|x'],
+            seg('t', ['1..1', 'ok 1 w']) + DONE, kseg('t', []))
+    return count(r, 'fail') == 1
+
+
+@case
+def other_splat_than_declared_fails():
+    bug = ['[   12.0] BUG: Bad page state in process x  pfn:1234']
+    r = run(['t|10|WARNING: .* at mm/gup.c|tap|x'],
+            seg('t', ['1..1', 'ok 1 w']) + DONE, kseg('t', WARN + bug))
+    return count(r, 'fail') == 1
+
+
+@case
+def boot_splat_fails():
+    r = run(['t|10||rc|x'], seg('t', []) + DONE, WARN)
+    return any(x['suite'] == 'kernel-boot' and x['result'] == 'fail'
+               for x in r)
+
+
+@case
+def timeout_in_guest_fails():
+    r = run(['t|3||rc|x'], seg('t', [], 124) + DONE, [])
+    return count(r, 'fail') == 1 and 'timed out' in r[0]['reason']
+
+
+@case
+def hung_guest_fails():
+    r = run(['t|10||rc|x', 'u|10||rc|y'], ['<<<PINTEST BEGIN t>>>'], [],
+            status='timeout after 60s')
+    return count(r, 'fail') >= 3 and count(r, 'pass') == 0
+
+
+@case
+def kunit_counted():
+    klog = ['[ 1.0] KTAP version 1', '[ 1.0] 1..1',
+            '[ 1.0]     KTAP version 1', '[ 1.0]     # Subtest: pin',
+            '[ 1.0]     1..2', '[ 1.0]     ok 1 grab',
+            '[ 1.0]     not ok 2 put', '[ 1.0] not ok 1 pin']
+    r = run(['t|10||rc|x'], seg('t', []) + DONE, klog)
+    ku = [x for x in r if x['suite'] == 'kunit']
+    return count(ku, 'pass') == 1 and count(ku, 'fail') == 1
+
+
+@case
+def exit_status_without_tap_failure_fails():
+    r = run(['t|10||tap|x'], seg('t', ['1..1', 'ok 1 a'], 1) + DONE, [])
+    return count(r, 'fail') == 1
+
+
+def main():
+    print('TAP version 13')
+    print('1..%d' % len(CASES))
+    bad = 0
+    for i, fn in enumerate(CASES, 1):
+        try:
+            ok = fn()
+        except Exception as e:  # report, do not crash the run
+            print('# %s: %r' % (fn.__name__, e))
+            ok = False
+        print('%s %d results.py %s' % ('ok' if ok else 'not ok', i,
+                                       fn.__name__))
+        bad += not ok
+    return 1 if bad else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
