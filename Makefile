@@ -10,6 +10,8 @@
 #   make series       export patches/ as a numbered format-patch series
 #   make cocci-report regenerate reports/gup-callers.txt (whole-tree run)
 #   make compile-test build the drivers the series touches (W=1, sparse)
+#   make check-off    the VM part of make check with the pin tracker compiled
+#                     in but booted off
 #   make bench        gup_test get/put times with the pin tracker off and on
 #                     (alternating boots; medians and ratios)
 #   make clean        remove build/ (keeps nothing)
@@ -20,13 +22,16 @@
 export KSRC ACCEL VARIANT
 SHELL := /bin/bash
 
-.PHONY: all check deps tree kernel selftests series cocci-report compile-test bench clean
+.PHONY: all check deps tree kernel selftests series cocci-report compile-test check-off bench clean
 
 all: deps
 	SKIP_HOST=1 SHOW_OUTPUT=1 ci/check.sh vm/plans/demo.sh
 
 check: deps
 	ci/check.sh vm/plans/check.sh
+
+check-off: deps
+	PIN_TRACKER=off SKIP_HOST=1 ci/check.sh vm/plans/check-off.sh
 
 deps:
 	@ci/deps.sh

@@ -152,9 +152,13 @@ static void ppt_report(struct page *page, struct page_pin_rec *rec,
 	if (READ_ONCE(*warned))
 		return;
 	WRITE_ONCE(*warned, true);
-	pr_warn("%s: pfn 0x%lx, last pinned by pid %u%s\n", what,
-		page_to_pfn(page), owner & PPT_OWNER_PID_MASK,
-		owner & PPT_OWNER_LONGTERM ? " (long-term)" : "");
+	if (owner)
+		pr_warn("%s: pfn 0x%lx, last pinned by pid %u%s\n", what,
+			page_to_pfn(page), owner & PPT_OWNER_PID_MASK,
+			owner & PPT_OWNER_LONGTERM ? " (long-term)" : "");
+	else
+		pr_warn("%s: pfn 0x%lx, not pinned since it was allocated\n",
+			what, page_to_pfn(page));
 	dump_page(page, what);
 	if (handle) {
 		pr_warn("pinned at:\n");
@@ -316,12 +320,20 @@ void __page_pin_tracker_free(struct page *page, unsigned int order)
 		if (!ext)
 			continue;
 		rec = ppt_rec(ext);
-		if (likely(!atomic_read(&rec->count)))
+		if (likely(!atomic_read(&rec->count))) {
+			/* Forget the last pinner: the next user is someone else. */
+			if (unlikely(READ_ONCE(rec->owner))) {
+				WRITE_ONCE(rec->owner, 0);
+				WRITE_ONCE(rec->handle, 0);
+			}
 			continue;
+		}
 		atomic_long_inc(&ppt_freed_pinned);
 		ppt_report(pfn_to_page(pfn + i), rec, &ppt_warned_free,
 			   "free of a page with recorded pins");
 		atomic_set(&rec->count, 0);
+		WRITE_ONCE(rec->owner, 0);
+		WRITE_ONCE(rec->handle, 0);
 	}
 	ppt_ext_done(ext);
 }
@@ -742,6 +754,7 @@ static void ppt_test_limits(struct kunit *test)
 	__page_pin_tracker_unpin(page_folio(page), page, 1);
 	KUNIT_EXPECT_EQ(test, ppt_count(page), PPT_COUNT_MAX);
 	ppt_set_count(page, 0);
+	atomic_long_set(&ppt_saturated, saturated);
 	__free_page(page);
 }
 
