@@ -10,6 +10,10 @@
 #   make series       export patches/ as a numbered format-patch series
 #   make cocci-report regenerate reports/gup-callers.txt (whole-tree run)
 #   make compile-test build the drivers the series touches (W=1, sparse)
+#   make check-off    the VM part of make check with the pin tracker compiled
+#                     in but booted off
+#   make bench        gup_test get/put times with the pin tracker off and on
+#                     (alternating boots; medians and ratios)
 #   make clean        remove build/ (keeps nothing)
 #
 # KSRC=/path/to/linux-6.12.y uses that tree instead of Debian's
@@ -18,13 +22,16 @@
 export KSRC ACCEL VARIANT
 SHELL := /bin/bash
 
-.PHONY: all check deps tree kernel selftests series cocci-report compile-test clean
+.PHONY: all check deps tree kernel selftests series cocci-report compile-test check-off bench clean
 
 all: deps
 	SKIP_HOST=1 SHOW_OUTPUT=1 ci/check.sh vm/plans/demo.sh
 
 check: deps
 	ci/check.sh vm/plans/check.sh
+
+check-off: deps
+	PIN_TRACKER=off SKIP_HOST=1 ci/check.sh vm/plans/check-off.sh
 
 deps:
 	@ci/deps.sh
@@ -45,6 +52,9 @@ cocci-report: tree
 compile-test: tree
 	EXTRA_PKGS=gcc-powerpc-linux-gnu ci/deps.sh
 	ci/cocci-compile-test.sh "$$(ci/pristine.sh --full)" build/compile-test
+
+bench: kernel
+	ci/bench.sh
 
 clean:
 	rm -rf build

@@ -14,6 +14,9 @@ KERNEL=$1 PLAN=$2 RUNDIR=$3 TIMEOUT=${4:-1800}
 MEM=${VM_MEM:-6G}
 CPUS=${VM_CPUS:-2}
 HUGE=${VM_HUGEPAGES:-"hugepagesz=1G hugepages=2 hugepagesz=2M hugepages=256 default_hugepagesz=2M"}
+# The DMA-pin tracker is on by default (PIN_TRACKER=off boots it compiled
+# in but disabled; a kernel without CONFIG_PAGE_PIN_TRACKER ignores it).
+TRACKER=${PIN_TRACKER:-on}
 
 [ -f "$KERNEL" ] || die "no kernel image: $KERNEL"
 [ -f "$PLAN" ] || die "no plan: $PLAN"
@@ -29,7 +32,7 @@ qemu_cmd() { # accel
 	append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
 	append+=" init=$TOP/vm/guest-init pintest_plan=$PLAN pintest_accel=$accel"
 	append+=" pintest_keep=$TOP,$BUILD,$(dirname "$PLAN")"
-	append+=" panic=-1 $HUGE ${VM_APPEND:-}"
+	append+=" panic=-1 $HUGE page_pin_tracker=$TRACKER ${VM_APPEND:-}"
 	[ "$accel" = tcg ] && accel=tcg,thread=multi
 	echo exec qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp "$CPUS" -m "$MEM" \
 		-display none -vga none -monitor none -no-reboot -nic none \

@@ -5,6 +5,7 @@
 # Line format (see vm/guest-init): name|timeout|expected-splat|format|command
 set -euo pipefail
 ST=$1
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
 
 # run_vmtests.sh's gup_test commands, including the full -a matrix
 # (run_gup_matrix): 3 memory kinds x 5 GUP flavours x write/read x
@@ -31,3 +32,13 @@ echo "cow|1800||tap|$ST/cow"
 echo "uffd-unit-tests|1800||uffd|$ST/uffd-unit-tests"
 echo "hugetlb_dio|300||tap|$ST/hugetlb_dio"
 echo "pagemap_ioctl|600||tap|$ST/pagemap_ioctl"
+
+# The DMA-pin tracker's own test. With the tracker on (the default; see
+# vm/run-vm.sh), also fire its two mismatch reports: each must log exactly
+# the WARN named in the third field.
+echo "pin_tracker|600||tap|$ST/pin_tracker"
+if [ "${PIN_TRACKER:-on}" = on ]; then
+	echo "tracker demo|120||tap|python3 $TOP/vm/demo-pin-tracker.py"
+	echo "pin_tracker -w bad_unpin|120|page_pin_tracker: unpin of a page with no recorded pin|tap|$ST/pin_tracker -w bad_unpin"
+	echo "pin_tracker -w free_pinned|120|page_pin_tracker: free of a page with recorded pins|tap|$ST/pin_tracker -w free_pinned"
+fi

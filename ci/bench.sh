@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# `make bench`: gup_test GUP_FAST / PIN_FAST / PIN_LONGTERM get and put
+# times on 512 MiB, anon and THP, with the pin tracker compiled in and
+# booted off, then on, alternating boots for ROUNDS rounds. Prints medians
+# per page and the on/off ratio (a ratio, not a threshold).
+# A baseline kernel without the tracker compiled in is added when
+# build/obj-notracker exists (VARIANT=notracker ci/build-kernel.sh).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+ROUNDS=${ROUNDS:-3}
+MB=${BENCH_MB:-512}
+ST=$BUILD/selftests/mm
+OUT=$BUILD/bench
+mkdir -p "$OUT" "$BUILD/plans"
+PLAN=$BUILD/plans/bench.plan
+: >"$PLAN"
+for mem in "-T" "-t"; do
+	for t in -u -a -L; do
+		echo "bench $t $mem|300||tap|$ST/gup_test $t $mem -m $MB -n 512 -r 3" >>"$PLAN"
+	done
+done
+
+kernels=("test:off" "test:on")
+[ -f "$BUILD/obj-notracker/arch/x86/boot/bzImage" ] && kernels=("notracker:off" "${kernels[@]}")
+: >"$OUT/samples.txt"
+for r in $(seq "$ROUNDS"); do
+	for k in "${kernels[@]}"; do
+		obj=${k%%:*} mode=${k##*:}
+		label=$obj-$mode
+		[ "$obj" = notracker ] && label=baseline
+		[ "$label" = test-off ] && label=off
+		[ "$label" = test-on ] && label=on
+		say "bench round $r: $label"
+		PIN_TRACKER=$mode vm/run-vm.sh "$BUILD/obj-$obj/arch/x86/boot/bzImage" "$PLAN" \
+			"$OUT/run-$label-$r" 1800 >/dev/null 2>&1 || true
+		tr -d '\r' <"$OUT/run-$label-$r/console.log" | awk -v l="$label" '
+			/^<<<PINTEST BEGIN / { sub(/^<<<PINTEST BEGIN bench /, ""); sub(/>>>$/, ""); name = $0 }
+			/BENCHMARK: Time: get:/ {
+				match($0, /get:[0-9]+/); g = substr($0, RSTART + 4, RLENGTH - 4)
+				match($0, /put:[0-9]+/); p = substr($0, RSTART + 4, RLENGTH - 4)
+				print l, name, g, p
+			}' >>"$OUT/samples.txt"
+	done
+done
+
+python3 - "$OUT/samples.txt" "$MB" <<'PY' | tee "$OUT/table.md"
+import sys, statistics, collections
+rows = collections.defaultdict(list)
+pages = int(sys.argv[2]) * 256
+for line in open(sys.argv[1]):
+    f = line.split()
+    if len(f) < 5:
+        continue
+    label, test, g, p = f[0], ' '.join(f[1:-2]), int(f[-2]), int(f[-1])
+    rows[(test, label)].append((g, p))
+names = {'-u': 'GUP_FAST', '-a': 'PIN_FAST', '-L': 'PIN_LONGTERM', '-T': 'anon', '-t': 'THP'}
+tests = sorted({t for t, _ in rows})
+labels = [l for l in ('baseline', 'off', 'on') if any(k[1] == l for k in rows)]
+print('| benchmark | ' + ' | '.join('%s get/put ns/page' % l for l in labels) +
+      ' | on/off get | on/off put |' + (' off/baseline get | off/baseline put |' if 'baseline' in labels else ''))
+print('|---' * (1 + len(labels) + 2 + (2 if 'baseline' in labels else 0)) + '|')
+def med(test, label, i):
+    v = [s[i] for s in rows.get((test, label), [])]
+    return statistics.median(v) * 1000.0 / pages if v else float('nan')
+for t in tests:
+    a, m = t.split()[:2]
+    cells = ['%.1f / %.1f' % (med(t, l, 0), med(t, l, 1)) for l in labels]
+    r = ['%.2f' % (med(t, 'on', i) / med(t, 'off', i)) for i in (0, 1)]
+    if 'baseline' in labels:
+        r += ['%.2f' % (med(t, 'off', i) / med(t, 'baseline', i)) for i in (0, 1)]
+    print('| %s %s | %s | %s |' % (names.get(a, a), names.get(m, m), ' | '.join(cells), ' | '.join(r)))
+PY
