@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make bisect-check`: apply the exported mail series (ci/export-series.sh,
 # new files folded in) one patch at a time to a pristine base tree and
-# build the test kernel after each one, so that every prefix of the series
-# builds, as git bisect needs. The config is the test kernel's (tinyconfig +
-# kvm_guest.config + vm/pintest.config), merged again after each patch so
-# that options appear with the patch that adds them. Prints TAP.
-# Incremental with ccache: about a minute per patch that touches mm/.
+# build a kernel after each one, so that every prefix of the series builds,
+# as git bisect needs. The config is tinyconfig + ci/bisect.config (every
+# mm/ file the series changes, the tracker and its KUnit suite), merged
+# again after each patch so that options appear with the patch that adds
+# them. Prints TAP. Incremental, with ccache.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -33,15 +33,15 @@ fi
 configure() {
 	"${KMAKE[@]}" -s tinyconfig >/dev/null &&
 		(cd "$TREE" && scripts/kconfig/merge_config.sh -m -O "$OBJ" "$OBJ/.config" \
-			"$TREE/kernel/configs/kvm_guest.config" "$TOP/vm/pintest.config" >/dev/null 2>&1) &&
+			"$TOP/ci/bisect.config" >/dev/null 2>&1) &&
 		"${KMAKE[@]}" -s olddefconfig >/dev/null
 }
 
 patches=("$SER"/*.patch)
 echo "TAP version 13"
-echo "1..$((${#patches[@]} + 1))"
+echo "1..$((${#patches[@]} + 2))"
 n=1
-if configure && "${KMAKE[@]}" -s bzImage >"$LOG/0000-base.log" 2>&1; then
+if configure && "${KMAKE[@]}" -s vmlinux >"$LOG/0000-base.log" 2>&1; then
 	echo "ok 1 base $(cat "$BUILD/BASE_VERSION" 2>/dev/null) builds"
 else
 	tail -n 20 "$LOG/0000-base.log" | sed 's/^/# /'
@@ -49,6 +49,13 @@ else
 	exit 1
 fi
 fail=0
+final_check() { # every option of ci/bisect.config is on after the last patch
+	local opt missing=
+	for opt in $(grep -o '^CONFIG_[A-Z0-9_]*' "$TOP/ci/bisect.config"); do
+		grep -q "^$opt=y" "$OBJ/.config" || missing="$missing $opt"
+	done
+	echo "$missing"
+}
 for p in "${patches[@]}"; do
 	n=$((n + 1))
 	name=$(basename "$p" .patch)
@@ -59,7 +66,7 @@ for p in "${patches[@]}"; do
 		fail=1
 		break
 	fi
-	if configure && "${KMAKE[@]}" -s bzImage >>"$LOG/$name.log" 2>&1; then
+	if configure && "${KMAKE[@]}" -s vmlinux >>"$LOG/$name.log" 2>&1; then
 		echo "ok $n $name builds ($(since "$start")s)"
 	else
 		grep -E 'error|warning' "$LOG/$name.log" | head -n 20 | sed 's/^/# /'
@@ -67,4 +74,12 @@ for p in "${patches[@]}"; do
 		fail=1
 	fi
 done
+n=$((n + 1))
+missing=$(final_check)
+if [ -z "$missing" ]; then
+	echo "ok $n the last build had every option of ci/bisect.config"
+else
+	echo "not ok $n options missing from the last build:$missing"
+	fail=1
+fi
 exit $fail

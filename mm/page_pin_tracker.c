@@ -238,13 +238,34 @@ void __page_pin_tracker_unpin(struct folio *folio, struct page *page,
 	}
 }
 
+/*
+ * The number of entries from @pages[0] on that are consecutive pages of one
+ * folio (at least 1), so that their records can be walked with
+ * ppt_ext_next() instead of being looked up one by one.
+ */
+static unsigned long ppt_run(struct page **pages, unsigned long nr)
+{
+	struct folio *folio = page_folio(pages[0]);
+	unsigned long pfn = page_to_pfn(pages[0]), n;
+
+	for (n = 1; n < nr; n++)
+		if (!pages[n] || page_to_pfn(pages[n]) != pfn + n ||
+		    page_folio(pages[n]) != folio)
+			break;
+	return n;
+}
+
 void __page_pin_tracker_unpin_pages(struct page **pages, unsigned long nr)
 {
-	unsigned long i;
+	unsigned long i, n;
 
-	for (i = 0; i < nr; i++)
-		if (pages[i])
-			__page_pin_tracker_unpin(page_folio(pages[i]), pages[i], 1);
+	for (i = 0; i < nr; i += n) {
+		n = 1;
+		if (!pages[i])
+			continue;
+		n = ppt_run(pages + i, nr - i);
+		__page_pin_tracker_unpin(page_folio(pages[i]), pages[i], n);
+	}
 }
 
 static depot_stack_handle_t ppt_save_stack(void)
@@ -256,33 +277,45 @@ static depot_stack_handle_t ppt_save_stack(void)
 	return stack_depot_save(entries, n, GFP_NOWAIT | __GFP_NOWARN);
 }
 
-/* Attach the caller's stack, saved once into *@handle, to a new pin. */
-static void ppt_attribute_one(struct page *page, depot_stack_handle_t *handle)
+/*
+ * Attach the caller's stack, saved once into *@handle, to the new pins on
+ * the @nr consecutive pages that start at @page.
+ */
+static void ppt_attribute_run(struct page *page, unsigned long nr,
+			      depot_stack_handle_t *handle)
 {
+	unsigned long pfn = page_to_pfn(page), i;
 	struct page_pin_rec *rec;
 	struct page_ext *ext;
 
-	if (!page || is_zero_page(page))
+	if (is_zero_page(page))
 		return;
-	ext = page_ext_get(page);
-	if (!ext)
-		return;
-	rec = ppt_rec(ext);
-	if (atomic_read(&rec->count) && !READ_ONCE(rec->handle)) {
-		if (!*handle)
-			*handle = ppt_save_stack();
-		WRITE_ONCE(rec->handle, *handle);
+	for (i = 0, ext = NULL; i < nr; i++) {
+		ext = ppt_ext_next(ext, pfn + i, i);
+		if (!ext)
+			continue;
+		rec = ppt_rec(ext);
+		if (atomic_read(&rec->count) && !READ_ONCE(rec->handle)) {
+			if (!*handle)
+				*handle = ppt_save_stack();
+			WRITE_ONCE(rec->handle, *handle);
+		}
 	}
-	page_ext_put(ext);
+	ppt_ext_done(ext);
 }
 
 void __page_pin_tracker_attribute(struct page **pages, unsigned long nr)
 {
 	depot_stack_handle_t handle = 0;
-	unsigned long i;
+	unsigned long i, n;
 
-	for (i = 0; i < nr; i++)
-		ppt_attribute_one(pages[i], &handle);
+	for (i = 0; i < nr; i += n) {
+		n = 1;
+		if (!pages[i])
+			continue;
+		n = ppt_run(pages + i, nr - i);
+		ppt_attribute_run(pages[i], n, &handle);
+	}
 }
 
 void __page_pin_tracker_attribute_folios(struct folio **folios,
@@ -293,7 +326,7 @@ void __page_pin_tracker_attribute_folios(struct folio **folios,
 
 	for (i = 0; i < nr; i++)
 		if (folios[i])
-			ppt_attribute_one(&folios[i]->page, &handle);
+			ppt_attribute_run(&folios[i]->page, 1, &handle);
 }
 
 bool __page_pin_tracker_pinned(struct page *page)
