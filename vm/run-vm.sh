@@ -33,8 +33,16 @@ qemu_cmd() { # accel
 	append+=" init=$TOP/vm/guest-init pintest_plan=$PLAN pintest_accel=$accel"
 	append+=" pintest_keep=$TOP,$BUILD,$(dirname "$PLAN")"
 	append+=" panic=-1 $HUGE page_pin_tracker=$TRACKER ${VM_APPEND:-}"
-	[ "$accel" = tcg ] && accel=tcg,thread=multi
-	echo exec qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp "$CPUS" -m "$MEM" \
+	local icount=
+	if [ "$accel" = tcg ] && [ -n "${ICOUNT:-}" ]; then
+		# Guest time from the instruction count: timings inside the
+		# guest no longer depend on the host's load (make bench).
+		accel=tcg,thread=single
+		icount="-icount shift=$ICOUNT,sleep=off"
+	elif [ "$accel" = tcg ]; then
+		accel=tcg,thread=multi
+	fi
+	echo exec qemu-system-x86_64 -accel "$accel" $icount -cpu "$cpu" -smp "$CPUS" -m "$MEM" \
 		-display none -vga none -monitor none -no-reboot -nic none \
 		-kernel "$KERNEL" -append "\"$append\"" \
 		-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
