@@ -7,6 +7,7 @@ case: {"suite", "case", "result": "pass"|"fail"|"skip", "reason"}.
 
   results.py tap SUITE FILE OUT      TAP/KTAP file -> results
   results.py vm PLAN RUNDIR OUT      a VM run (console + kernel log) -> results
+                                     (plan formats: tap, uffd, unittest, rc)
   results.py case SUITE CASE RESULT [REASON] OUT
   results.py summary DIR             print failures, skips grouped by reason,
                                      and the last line "N passed, N failed,
@@ -25,6 +26,14 @@ UFFD_START_RE = re.compile(r'^Testing (.*?)\.\.\. ?(.*)$')
 UFFD_END_RE = re.compile(
     r'(done|failed \[reason: (.*)\]|skipped \[reason: (.*)\])\s*$')
 KTIME_RE = re.compile(r'^\[\s*\d+\.\d+\]\s?')
+# python unittest -v: "test_x (mod.Class.test_x) ... ok"; the verdict may
+# come on a later line (a docstring or the test's own output in between).
+UT_START_RE = re.compile(r'^(\w+) \(([\w.]+)\)(?: \.\.\. (.*))?$')
+UT_VERDICT_RE = re.compile(
+    r'(?:^|\.\.\. )(ok|FAIL|ERROR|expected failure|unexpected success|'
+    r'skipped (?:\'(.*)\'|"(.*)"))$')
+UT_BLOCK_RE = re.compile(r'^(FAIL|ERROR): (\w+) \(([\w.]+)\)')
+UT_RAN_RE = re.compile(r'^Ran (\d+) tests? in ')
 
 # Kernel log lines that make a run fail unless the test declared them.
 SPLAT_RE = re.compile(
@@ -108,6 +117,83 @@ def parse_uffd(suite, lines):
             current = None
     if current is not None:
         out.append(case(suite, current, 'fail', 'no verdict printed'))
+    return out
+
+
+def parse_unittest(suite, lines):
+    """python unittest verbose output (-v): one case per test.
+
+    Failures and errors get the last line of their traceback as reason;
+    skips keep unittest's reason, so the summary groups them.
+    """
+    out = []
+    current = None
+    for raw in lines:
+        line = raw.rstrip('\r\n')
+        m = UT_START_RE.match(line)
+        rest = None
+        if m:
+            if current is not None:
+                out.append(case(suite, current, 'fail', 'no verdict printed'))
+            current = '%s (%s)' % (m.group(1), m.group(2))
+            rest = m.group(3)
+        elif current is not None:
+            rest = line
+        if current is None or rest is None:
+            continue
+        v = UT_VERDICT_RE.search(rest)
+        if not v:
+            continue
+        verdict = v.group(1)
+        if verdict == 'ok':
+            out.append(case(suite, current, 'pass'))
+        elif verdict == 'expected failure':
+            out.append(case(suite, current + ' [xfail]', 'pass',
+                            'expected failure'))
+        elif verdict.startswith('skipped'):
+            out.append(case(suite, current, 'skip',
+                            v.group(2) if v.group(2) is not None
+                            else v.group(3)))
+        else:
+            out.append(case(suite, current, 'fail', verdict))
+        current = None
+    if current is not None:
+        out.append(case(suite, current, 'fail', 'no verdict printed'))
+    # The FAIL:/ERROR: blocks after the run: the exception is the reason.
+    reasons = {}
+    name = None
+    last = ''
+    for raw in lines + ['=' * 70]:
+        line = raw.rstrip('\r\n')
+        m = UT_BLOCK_RE.match(line)
+        if m or line.startswith('=' * 20):
+            if name and last:
+                reasons.setdefault(name, last)
+            name = '%s (%s)' % (m.group(2), m.group(3)) if m else None
+            last = ''
+            continue
+        if line.startswith('-' * 20):
+            if name and last:  # the separator before "Ran N tests"
+                reasons.setdefault(name, last)
+                name = None
+            continue
+        if name and line.strip():
+            last = line.strip()
+    for r in out:
+        if r['result'] == 'fail' and r['case'] in reasons:
+            r['reason'] = '%s: %s' % (r['reason'], reasons[r['case']])
+    ran = [int(m.group(1)) for m in map(UT_RAN_RE.match, lines) if m]
+    # A class or module fixture that skips or fails is reported under its
+    # fixture's name and is not counted in "Ran N tests".
+    tests = [r for r in out if not re.match(
+        r'(setUp|tearDown)(Class|Module) ', r['case'])]
+    if not ran:
+        out.append(case(suite, 'unittest summary', 'fail',
+                        'no "Ran N tests" line (the runner crashed?)'))
+    elif ran[-1] != len(tests):
+        out.append(case(suite, 'unittest summary', 'fail',
+                        'unittest ran %d tests, %d verdicts parsed'
+                        % (ran[-1], len(tests))))
     return out
 
 
@@ -227,6 +313,8 @@ def parse_vm(plan_path, rundir):
             res = []
         elif t['fmt'] == 'uffd':
             res = parse_uffd(suite, lines)
+        elif t['fmt'] == 'unittest':
+            res = parse_unittest(suite, lines)
         elif t['fmt'] == 'tap':
             res, planned = parse_tap(suite, lines)
             if planned is not None and len(res) < planned and rc != 4:
