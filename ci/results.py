@@ -159,25 +159,25 @@ def parse_unittest(suite, lines):
         current = None
     if current is not None:
         out.append(case(suite, current, 'fail', 'no verdict printed'))
-    # The FAIL:/ERROR: blocks after the run: the exception is the reason.
+    # The FAIL:/ERROR: blocks after the run: header, docstring line, dashes,
+    # traceback; the traceback's last line (the exception) is the reason.
     reasons = {}
     name = None
+    in_tb = False
     last = ''
-    for raw in lines + ['=' * 70]:
+    for raw in lines:
         line = raw.rstrip('\r\n')
         m = UT_BLOCK_RE.match(line)
-        if m or line.startswith('=' * 20):
+        if m or line.startswith('=' * 20) or UT_RAN_RE.match(line) or \
+                (in_tb and line.startswith('-' * 20)):
             if name and last:
                 reasons.setdefault(name, last)
             name = '%s (%s)' % (m.group(2), m.group(3)) if m else None
+            in_tb = False
             last = ''
-            continue
-        if line.startswith('-' * 20):
-            if name and last:  # the separator before "Ran N tests"
-                reasons.setdefault(name, last)
-                name = None
-            continue
-        if name and line.strip():
+        elif name and line.startswith('-' * 20):
+            in_tb = True
+        elif name and in_tb and line.strip():
             last = line.strip()
     for r in out:
         if r['result'] == 'fail' and r['case'] in reasons:

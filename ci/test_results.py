@@ -167,6 +167,7 @@ UNITTEST = [
     '',
     '=' * 70,
     'FAIL: test_rc (tests.test_qp.QPTest.test_rc)',
+    'RC traffic, with a docstring',
     '-' * 70,
     'AssertionError: 1 != 2',
     '',
