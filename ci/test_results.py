@@ -215,6 +215,17 @@ def unittest_all_ok():
     return (count(r, 'pass'), count(r, 'fail'), count(r, 'skip')) == (1, 0, 2)
 
 
+@case
+def known_failure_is_a_skip_not_a_pass():
+    known = [('u', results.re.compile(r'^test_rc \('), 'rxe race')]
+    r = run(['u|10||unittest|x'], seg('u', UNITTEST, 1) + DONE, [])
+    r = results.apply_known(r, known)
+    rc = [x for x in r if x['case'].startswith('test_rc (')][0]
+    return (rc['result'] == 'skip' and 'KNOWN FAILURE (rxe race)' in
+            rc['reason'] and 'AssertionError' in rc['reason'] and
+            count(r, 'fail') == 1)
+
+
 def main():
     print('TAP version 13')
     print('1..%d' % len(CASES))

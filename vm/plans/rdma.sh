@@ -11,3 +11,4 @@ R=$TOP/vm/rdma
 echo "rdma pingpong|300||tap|$R/pingpong.sh"
 echo "rdma-core tests|900||unittest|$R/rdma-core-tests.sh"
 echo "rdma-core pins balanced|60||tap|$R/pins-balanced.sh"
+echo "rdma_pin|600||tap|$R/setup.sh && $ST/../rdma_pin/rdma_pin"
