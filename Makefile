@@ -14,6 +14,8 @@
 #                     in but booted off
 #   make bench        gup_test get/put times with the pin tracker off and on
 #                     (alternating boots; medians and ratios)
+#   make bench-rdma   ibv_reg_mr/ibv_dereg_mr of 1 GiB on rxe (4 KiB pages,
+#                     THP, hugetlb) with the pin tracker off and on
 #   make clean        remove build/ (keeps nothing)
 #
 # KSRC=/path/to/linux-6.12.y uses that tree instead of Debian's
@@ -22,7 +24,7 @@
 export KSRC ACCEL VARIANT
 SHELL := /bin/bash
 
-.PHONY: all check deps tree kernel selftests series cocci-report compile-test check-off bench clean
+.PHONY: all check deps tree kernel selftests series cocci-report compile-test check-off bench bench-rdma clean
 
 all: deps
 	SKIP_HOST=1 SHOW_OUTPUT=1 ci/check.sh vm/plans/demo.sh
@@ -55,6 +57,9 @@ compile-test: tree
 
 bench: kernel
 	ci/bench.sh
+
+bench-rdma: kernel
+	ci/bench-rdma.sh
 
 clean:
 	rm -rf build
