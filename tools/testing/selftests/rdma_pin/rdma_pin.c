@@ -169,6 +169,24 @@ static int read_listing(int pid, struct rec *recs, int max)
 	return n;
 }
 
+/* Print the tracker's first record of @pid, with its pinning stack. */
+static void show_first_record(int pid)
+{
+	char buf[64], line[512];
+	int lines = 0;
+	FILE *f;
+
+	snprintf(buf, sizeof(buf), "%d", pid);
+	if (write_file(PPT_DIR "/filter_pid", buf))
+		return;
+	f = fopen(PPT_DIR "/pinned", "r");
+	while (f && fgets(line, sizeof(line), f) && line[0] != '\n' && lines++ < 20)
+		ksft_print_msg("  %s", line);
+	if (f)
+		fclose(f);
+	write_file(PPT_DIR "/filter_pid", "0");
+}
+
 /* PFNs of @n pages at @mem in @pid's address space (0: not present). */
 static int get_pfns(int pid, char *mem, size_t n, unsigned long *pfns)
 {
@@ -479,6 +497,10 @@ static void test_reg_mr(enum mem_type type)
 	ok &= pins_moved("registered", &p0, n, 0);
 	ok &= !get_pfns(getpid(), mem, n, pfns);
 	ok &= tracker_lists("registered", getpid(), pfns, n, "rdma_pin");
+	if (tracker_on && type == ANON) {
+		ksft_print_msg("first of the MR's %zu records in %s/pinned:\n", n, PPT_DIR);
+		show_first_record(getpid());
+	}
 	read_pins(&p1);
 	if (ibv_dereg_mr(mr))
 		ok = false;
