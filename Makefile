@@ -18,6 +18,8 @@
 #   make bench        gup_test get/put times: baseline kernel (no tracker),
 #                     tracker compiled in but off, and on (alternating
 #                     boots; medians and ratios; page_ext bytes per page)
+#   make bench-rdma   ibv_reg_mr/ibv_dereg_mr of 1 GiB on rxe (4 KiB pages,
+#                     THP, hugetlb) with the pin tracker off and on
 #   make clean        remove build/ (keeps nothing)
 #
 # KSRC=/path/to/linux-6.12.y uses that tree instead of Debian's
@@ -26,7 +28,7 @@
 export KSRC ACCEL VARIANT
 SHELL := /bin/bash
 
-.PHONY: all check deps tree kernel selftests series bisect-check cocci-report compile-test check-off bench clean
+.PHONY: all check deps tree kernel selftests series bisect-check cocci-report compile-test check-off bench bench-rdma clean
 
 all: deps
 	SKIP_HOST=1 SHOW_OUTPUT=1 ci/check.sh vm/plans/demo.sh
@@ -63,6 +65,9 @@ compile-test: tree
 bench: kernel
 	VARIANT=notracker ci/build-kernel.sh
 	ci/bench.sh
+
+bench-rdma: kernel
+	ci/bench-rdma.sh
 
 clean:
 	rm -rf build

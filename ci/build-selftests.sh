@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Build the mm selftests we run, against this tree's uapi headers, into
-# build/selftests/mm. Extra targets (our own tests) come from SELFTESTS.
+# build/selftests/mm, and our RDMA pin test (needs libibverbs) into
+# build/selftests/rdma_pin. Extra mm targets come from SELFTESTS.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -22,4 +23,9 @@ for t in "${targets[@]}"; do
 done
 grep -q LOCAL_CONFIG_HAVE_LIBURING "$SRC/tools/testing/selftests/mm/local_config.h" ||
 	say "warning: selftests built without liburing: cow's io_uring cases will skip"
-say "selftests built in $(since "$start")s: $TESTS"
+RDMA_OUT=$BUILD/selftests/rdma_pin
+mkdir -p "$RDMA_OUT"
+make -s -C "$SRC/tools/testing/selftests/rdma_pin" OUTPUT="$RDMA_OUT" \
+	KHDR_INCLUDES="-isystem $OBJ/usr/include" "$RDMA_OUT/rdma_pin" >&2 ||
+	die "rdma_pin did not build (libibverbs-dev installed?)"
+say "selftests built in $(since "$start")s: $TESTS rdma_pin"

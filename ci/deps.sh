@@ -9,6 +9,7 @@ PKGS=(
 	python3 perl quilt ccache sparse coccinelle linux-source-6.12
 	qemu-system-x86 coreutils procps iproute2
 	libcap-dev libnuma-dev liburing-dev pkg-config
+	rdma-core ibverbs-providers ibverbs-utils libibverbs-dev python3-pyverbs
 )
 [ -n "${EXTRA_PKGS:-}" ] && read -r -a extra <<<"$EXTRA_PKGS" && PKGS+=("${extra[@]}")
 

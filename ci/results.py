@@ -7,6 +7,9 @@ case: {"suite", "case", "result": "pass"|"fail"|"skip", "reason"}.
 
   results.py tap SUITE FILE OUT      TAP/KTAP file -> results
   results.py vm PLAN RUNDIR OUT      a VM run (console + kernel log) -> results
+                                     (plan formats: tap, uffd, unittest, rc);
+                                     failures listed in known-failures.txt
+                                     become skips with their reason
   results.py case SUITE CASE RESULT [REASON] OUT
   results.py summary DIR             print failures, skips grouped by reason,
                                      and the last line "N passed, N failed,
@@ -25,6 +28,14 @@ UFFD_START_RE = re.compile(r'^Testing (.*?)\.\.\. ?(.*)$')
 UFFD_END_RE = re.compile(
     r'(done|failed \[reason: (.*)\]|skipped \[reason: (.*)\])\s*$')
 KTIME_RE = re.compile(r'^\[\s*\d+\.\d+\]\s?')
+# python unittest -v: "test_x (mod.Class.test_x) ... ok"; the verdict may
+# come on a later line (a docstring or the test's own output in between).
+UT_START_RE = re.compile(r'^(\w+) \(([\w.]+)\)(?: \.\.\. (.*))?$')
+UT_VERDICT_RE = re.compile(
+    r'(?:^|\.\.\. )(ok|FAIL|ERROR|expected failure|unexpected success|'
+    r'skipped (?:\'(.*)\'|"(.*)"))$')
+UT_BLOCK_RE = re.compile(r'^(FAIL|ERROR): (\w+) \(([\w.]+)\)')
+UT_RAN_RE = re.compile(r'^Ran (\d+) tests? in ')
 
 # Kernel log lines that make a run fail unless the test declared them.
 SPLAT_RE = re.compile(
@@ -108,6 +119,83 @@ def parse_uffd(suite, lines):
             current = None
     if current is not None:
         out.append(case(suite, current, 'fail', 'no verdict printed'))
+    return out
+
+
+def parse_unittest(suite, lines):
+    """python unittest verbose output (-v): one case per test.
+
+    Failures and errors get the last line of their traceback as reason;
+    skips keep unittest's reason, so the summary groups them.
+    """
+    out = []
+    current = None
+    for raw in lines:
+        line = raw.rstrip('\r\n')
+        m = UT_START_RE.match(line)
+        rest = None
+        if m:
+            if current is not None:
+                out.append(case(suite, current, 'fail', 'no verdict printed'))
+            current = '%s (%s)' % (m.group(1), m.group(2))
+            rest = m.group(3)
+        elif current is not None:
+            rest = line
+        if current is None or rest is None:
+            continue
+        v = UT_VERDICT_RE.search(rest)
+        if not v:
+            continue
+        verdict = v.group(1)
+        if verdict == 'ok':
+            out.append(case(suite, current, 'pass'))
+        elif verdict == 'expected failure':
+            out.append(case(suite, current + ' [xfail]', 'pass',
+                            'expected failure'))
+        elif verdict.startswith('skipped'):
+            out.append(case(suite, current, 'skip',
+                            v.group(2) if v.group(2) is not None
+                            else v.group(3)))
+        else:
+            out.append(case(suite, current, 'fail', verdict))
+        current = None
+    if current is not None:
+        out.append(case(suite, current, 'fail', 'no verdict printed'))
+    # The FAIL:/ERROR: blocks after the run: header, docstring line, dashes,
+    # traceback; the traceback's last line (the exception) is the reason.
+    reasons = {}
+    name = None
+    in_tb = False
+    last = ''
+    for raw in lines:
+        line = raw.rstrip('\r\n')
+        m = UT_BLOCK_RE.match(line)
+        if m or line.startswith('=' * 20) or UT_RAN_RE.match(line) or \
+                (in_tb and line.startswith('-' * 20)):
+            if name and last:
+                reasons.setdefault(name, last)
+            name = '%s (%s)' % (m.group(2), m.group(3)) if m else None
+            in_tb = False
+            last = ''
+        elif name and line.startswith('-' * 20):
+            in_tb = True
+        elif name and in_tb and line.strip():
+            last = line.strip()
+    for r in out:
+        if r['result'] == 'fail' and r['case'] in reasons:
+            r['reason'] = '%s: %s' % (r['reason'], reasons[r['case']])
+    ran = [int(m.group(1)) for m in map(UT_RAN_RE.match, lines) if m]
+    # A class or module fixture that skips or fails is reported under its
+    # fixture's name and is not counted in "Ran N tests".
+    tests = [r for r in out if not re.match(
+        r'(setUp|tearDown)(Class|Module) ', r['case'])]
+    if not ran:
+        out.append(case(suite, 'unittest summary', 'fail',
+                        'no "Ran N tests" line (the runner crashed?)'))
+    elif ran[-1] != len(tests):
+        out.append(case(suite, 'unittest summary', 'fail',
+                        'unittest ran %d tests, %d verdicts parsed'
+                        % (ran[-1], len(tests))))
     return out
 
 
@@ -227,6 +315,8 @@ def parse_vm(plan_path, rundir):
             res = []
         elif t['fmt'] == 'uffd':
             res = parse_uffd(suite, lines)
+        elif t['fmt'] == 'unittest':
+            res = parse_unittest(suite, lines)
         elif t['fmt'] == 'tap':
             res, planned = parse_tap(suite, lines)
             if planned is not None and len(res) < planned and rc != 4:
@@ -295,6 +385,40 @@ def parse_vm(plan_path, rundir):
     return out
 
 
+KNOWN_FAILURES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                              'known-failures.txt')
+
+
+def read_known(path=KNOWN_FAILURES):
+    """Lines 'suite|case regex|reason' of failures that are not ours."""
+    known = []
+    try:
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if line and not line.startswith('#'):
+                    suite, rx, reason = line.split('|', 2)
+                    known.append((suite, re.compile(rx), reason))
+    except FileNotFoundError:
+        pass
+    return known
+
+
+def apply_known(out, known):
+    """A listed failure counts as skipped (never passed), with its reason
+    and the failure itself. A listed test that passes is a pass."""
+    for r in out:
+        if r['result'] != 'fail':
+            continue
+        for suite, rx, reason in known:
+            if r['suite'] == suite and rx.search(r['case']):
+                r['result'] = 'skip'
+                r['known'] = True
+                r['reason'] = 'KNOWN FAILURE (%s): %s' % (reason, r['reason'])
+                break
+    return out
+
+
 def write(out, path):
     with open(path, 'a') as f:
         for r in out:
@@ -326,6 +450,12 @@ def summary(d):
             print('  SKIP %3d  %s: %s' % (len(cases), suite, reason))
             for c in cases:
                 print('            - %s' % c)
+    known = [r for r in rows if r.get('known')]
+    if known:
+        print('Known failures (listed in ci/known-failures.txt; counted as '
+              'skipped, not passed):')
+        for r in known:
+            print('  KNOWN %s: %s: %s' % (r['suite'], r['case'], r['reason']))
     xfails = [r for r in rows if r['case'].endswith(' [xfail]')]
     if xfails:
         print('Expected failures (XFAIL, counted as passed):')
@@ -358,7 +488,7 @@ def main(argv):
             res.append(case(argv[2], argv[2], 'fail', 'no TAP results'))
         write(res, argv[4])
     elif cmd == 'vm':
-        write(parse_vm(argv[2], argv[3]), argv[4])
+        write(apply_known(parse_vm(argv[2], argv[3]), read_known()), argv[4])
     elif cmd == 'case':
         reason = argv[5] if len(argv) > 6 else ''
         write([case(argv[2], argv[3], argv[4], reason)], argv[-1])

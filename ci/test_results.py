@@ -143,6 +143,89 @@ def exit_status_without_tap_failure_fails():
     return count(r, 'fail') == 1
 
 
+UNITTEST = [
+    'test_reg_mr (tests.test_mr.MRTest.test_reg_mr) ... ok',
+    'test_dm_mr (tests.test_mr.DMMRTest.test_dm_mr) ... skipped '
+    "'Device rxe0 doesn't support DM'",
+    'test_odp (tests.test_odp.OdpTestCase.test_odp) ... skipped '
+    "'Device rxe0 doesn't support DM'",
+    'test_fork (tests.test_fork.ForkTest.test_fork)',
+    'Register an MR, fork and touch it ... ok',
+    'test_rc (tests.test_qp.QPTest.test_rc) ... rxe says hello',
+    'FAIL',
+    'test_err (tests.test_qp.QPTest.test_err) ... ERROR',
+    'test_x (tests.test_qp.QPTest.test_x) ... expected failure',
+    "setUpClass (tests.test_mlx5_dr.Mlx5DrTest) ... skipped 'mlx5 only'",
+    '',
+    '=' * 70,
+    'ERROR: test_err (tests.test_qp.QPTest.test_err)',
+    '-' * 70,
+    'Traceback (most recent call last):',
+    '  File "x.py", line 1, in test_err',
+    'pyverbs.pyverbs_error.PyverbsRDMAError: Failed to create QP. '
+    'Errno: 12, Cannot allocate memory',
+    '',
+    '=' * 70,
+    'FAIL: test_rc (tests.test_qp.QPTest.test_rc)',
+    'RC traffic, with a docstring',
+    '-' * 70,
+    'AssertionError: 1 != 2',
+    '',
+    '-' * 70,
+    'Ran 7 tests in 1.234s',
+    '',
+    'FAILED (failures=1, errors=1, skipped=2, expected failures=1)']
+
+
+@case
+def unittest_counts():
+    r = run(['u|10||unittest|x'], seg('u', UNITTEST, 1) + DONE, [])
+    return (count(r, 'pass'), count(r, 'fail'), count(r, 'skip')) == (3, 2, 3)
+
+
+@case
+def unittest_reasons():
+    r = run(['u|10||unittest|x'], seg('u', UNITTEST, 1) + DONE, [])
+    by = {x['case']: x for x in r}
+    err = by['test_err (tests.test_qp.QPTest.test_err)']['reason']
+    fail = by['test_rc (tests.test_qp.QPTest.test_rc)']['reason']
+    skip = by['test_dm_mr (tests.test_mr.DMMRTest.test_dm_mr)']['reason']
+    return ('Cannot allocate memory' in err and fail == 'FAIL: AssertionError: '
+            '1 != 2' and skip == "Device rxe0 doesn't support DM")
+
+
+@case
+def unittest_crash_fails():
+    # The runner died after two verdicts: no "Ran N tests" line.
+    r = run(['u|10||unittest|x'], seg('u', UNITTEST[:3], 1) + DONE, [])
+    return (count(r, 'pass'), count(r, 'fail'), count(r, 'skip')) == (1, 1, 2)
+
+
+@case
+def unittest_missing_verdicts_fail():
+    out = UNITTEST[:1] + ['Ran 5 tests in 1.0s', 'OK']
+    r = run(['u|10||unittest|x'], seg('u', out) + DONE, [])
+    return count(r, 'fail') == 1 and count(r, 'pass') == 1
+
+
+@case
+def unittest_all_ok():
+    out = UNITTEST[:3] + ['Ran 3 tests in 1.0s', 'OK (skipped=2)']
+    r = run(['u|10||unittest|x'], seg('u', out) + DONE, [])
+    return (count(r, 'pass'), count(r, 'fail'), count(r, 'skip')) == (1, 0, 2)
+
+
+@case
+def known_failure_is_a_skip_not_a_pass():
+    known = [('u', results.re.compile(r'^test_rc \('), 'rxe race')]
+    r = run(['u|10||unittest|x'], seg('u', UNITTEST, 1) + DONE, [])
+    r = results.apply_known(r, known)
+    rc = [x for x in r if x['case'].startswith('test_rc (')][0]
+    return (rc['result'] == 'skip' and 'KNOWN FAILURE (rxe race)' in
+            rc['reason'] and 'AssertionError' in rc['reason'] and
+            count(r, 'fail') == 1)
+
+
 def main():
     print('TAP version 13')
     print('1..%d' % len(CASES))

@@ -4,7 +4,8 @@
 # run a plan (see vm/guest-init). Usage:
 #   vm/run-vm.sh KERNEL PLAN RUNDIR [TIMEOUT-SECONDS]
 # Writes RUNDIR/console.log (test output, ttyS0), RUNDIR/kernel.log (kernel
-# console, ttyS1) and RUNDIR/status. Uses KVM when a short probe shows it
+# console, ttyS1) and RUNDIR/status; RUNDIR/scratch is the guest's
+# writable /run/scratch. Uses KVM when a short probe shows it
 # works, TCG otherwise (ACCEL=kvm|tcg forces one). Exit status: 0 when the
 # guest ran the plan to its end, 1 otherwise (the caller judges the tests).
 set -uo pipefail
@@ -22,7 +23,9 @@ TRACKER=${PIN_TRACKER:-on}
 [ -f "$PLAN" ] || die "no plan: $PLAN"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is not installed"
 rm -rf "$RUNDIR"
-mkdir -p "$RUNDIR"
+# scratch/: a writable 9p share, /run/scratch in the guest (a file system
+# with writeback, unlike tmpfs: see rdma_pin's file-mapping case).
+mkdir -p "$RUNDIR/scratch"
 RUNDIR=$(cd "$RUNDIR" && pwd)
 PLAN=$(cd "$(dirname "$PLAN")" && pwd)/$(basename "$PLAN")
 
@@ -47,6 +50,8 @@ qemu_cmd() { # accel
 		-kernel "$KERNEL" -append "\"$append\"" \
 		-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root \
+		-fsdev local,id=scratch,path=$RUNDIR/scratch,security_model=none \
+		-device virtio-9p-pci,fsdev=scratch,mount_tag=pintest_scratch \
 		-serial "file:$RUNDIR/console.log" -serial "file:$RUNDIR/kernel.log"
 }
 

@@ -42,3 +42,7 @@ if [ "${PIN_TRACKER:-on}" = on ]; then
 	echo "pin_tracker -w bad_unpin|120|page_pin_tracker: unpin of a page with no recorded pin|tap|$ST/pin_tracker -w bad_unpin"
 	echo "pin_tracker -w free_pinned|120|page_pin_tracker: free of a page with recorded pins|tap|$ST/pin_tracker -w free_pinned"
 fi
+
+# RDMA pin tests on soft-RoCE: ibv_rc_pingpong, rdma-core's own suite
+# and rdma_pin (see vm/plans/rdma.sh; about a minute under TCG).
+"$(dirname "$0")/rdma.sh" "$ST"

@@ -1,0 +1,1128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * RDMA pin tests on soft-RoCE (rxe) through libibverbs.
+ *
+ * Memory registration (ib_umem_get()) is the biggest real source of
+ * long-term pins. Every case checks exact pin accounting: the deltas of
+ * nr_foll_pin_acquired/nr_foll_pin_released in /proc/vmstat (folded first
+ * through /proc/sys/vm/stat_refresh) and, when the DMA-pin tracker is on
+ * (CONFIG_PAGE_PIN_TRACKER, page_pin_tracker=on), its listing in
+ * /sys/kernel/debug/page_pin_tracker/pinned: the right pages, one pin
+ * each, long term, owned by the registering task.
+ *
+ * Cases: registration on anon, shmem, THP and hugetlb memory; SIGKILL of a
+ * task holding MRs; fork() with a registered MR (copy-on-fork);
+ * MADV_DONTNEED on a registered MR; RLIMIT_MEMLOCK for an unprivileged
+ * user; RDMA WRITE and READ over an RC QP looped back on the device; bad
+ * input (unmapped, PROT_NONE, a writable shared mapping of a file that
+ * needs writeback, zero length, an address range that overflows).
+ *
+ * Needs root, an rxe device (default rxe0, GID index 0: -d, -g) and, for
+ * the file case, a 9p file system mounted writable at /run/scratch (-f).
+ *
+ * "rdma_pin -b MB" is a benchmark instead: ibv_reg_mr() + ibv_dereg_mr()
+ * of MB MiB backed by 4 KiB pages, THP and hugetlb, median times.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <infiniband/verbs.h>
+
+#include "../kselftest.h"
+
+#define PPT_DIR		"/sys/kernel/debug/page_pin_tracker"
+#define MAX_REC		4096
+#define NOBODY		65534
+#define ACCESS_RW	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
+			 IBV_ACCESS_REMOTE_READ)
+
+static const char *dev_name = "rxe0";
+static int gid_index;
+static const char *scratch_dir = "/run/scratch";
+static size_t pagesize, thpsize;
+static bool tracker_on;
+static struct ibv_context *ctx;
+static struct ibv_pd *pd;
+
+struct pins {
+	long acq;
+	long rel;
+};
+
+struct rec {
+	unsigned long pfn;
+	int count;
+	int longterm;
+	int pid;
+	char comm[32];
+};
+
+enum mem_type { ANON, SHMEM, THP, HUGETLB, NR_MEM };
+static const char * const mem_names[] = { "anon", "shmem", "THP", "hugetlb" };
+
+static int write_file(const char *path, const char *buf)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, buf, strlen(buf));
+	close(fd);
+	return ret < 0 ? -errno : 0;
+}
+
+/* The foll_pin counters, per-CPU deltas folded in first. */
+static void read_pins(struct pins *p)
+{
+	char name[64];
+	long val;
+	FILE *f;
+
+	write_file("/proc/sys/vm/stat_refresh", "1");
+	p->acq = -1;
+	p->rel = -1;
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		ksft_exit_fail_msg("/proc/vmstat: %s\n", strerror(errno));
+	while (fscanf(f, "%63s %ld", name, &val) == 2) {
+		if (!strcmp(name, "nr_foll_pin_acquired"))
+			p->acq = val;
+		else if (!strcmp(name, "nr_foll_pin_released"))
+			p->rel = val;
+	}
+	fclose(f);
+	if (p->acq < 0 || p->rel < 0)
+		ksft_exit_fail_msg("no nr_foll_pin_* in /proc/vmstat\n");
+}
+
+/* Pages acquired and released since @p0 must be exactly @acq and @rel. */
+static bool pins_moved(const char *what, struct pins *p0, long acq, long rel)
+{
+	struct pins p1;
+
+	read_pins(&p1);
+	if (p1.acq - p0->acq == acq && p1.rel - p0->rel == rel)
+		return true;
+	ksft_print_msg("%s: foll_pin acquired +%ld released +%ld, expected +%ld +%ld\n",
+		       what, p1.acq - p0->acq, p1.rel - p0->rel, acq, rel);
+	return false;
+}
+
+/* Net pins since @p0 must be zero, with at least @min acquired. */
+static bool pins_balanced(const char *what, struct pins *p0, long min)
+{
+	struct pins p1;
+
+	read_pins(&p1);
+	if (p1.acq - p0->acq == p1.rel - p0->rel && p1.acq - p0->acq >= min)
+		return true;
+	ksft_print_msg("%s: foll_pin acquired +%ld released +%ld (at least %ld, balanced)\n",
+		       what, p1.acq - p0->acq, p1.rel - p0->rel, min);
+	return false;
+}
+
+/* Records of the tracker's listing owned by @pid (filtered in-kernel). */
+static int read_listing(int pid, struct rec *recs, int max)
+{
+	char buf[64], line[512];
+	FILE *f;
+	int n = 0;
+
+	snprintf(buf, sizeof(buf), "%d", pid);
+	if (write_file(PPT_DIR "/filter_pid", buf))
+		return -1;
+	f = fopen(PPT_DIR "/pinned", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		struct rec r;
+
+		if (strncmp(line, "pfn=", 4))
+			continue;
+		if (sscanf(line, "pfn=%lx count=%d longterm=%d pid=%d comm=%31s",
+			   &r.pfn, &r.count, &r.longterm, &r.pid, r.comm) != 5) {
+			ksft_print_msg("unparsable record: %s", line);
+			n = -1;
+			break;
+		}
+		if (r.pid != pid)
+			continue;
+		if (n < max)
+			recs[n] = r;
+		n++;
+	}
+	fclose(f);
+	write_file(PPT_DIR "/filter_pid", "0");
+	return n;
+}
+
+/* Print the tracker's first record of @pid, with its pinning stack. */
+static void show_first_record(int pid)
+{
+	char buf[64], line[512];
+	int lines = 0;
+	FILE *f;
+
+	snprintf(buf, sizeof(buf), "%d", pid);
+	if (write_file(PPT_DIR "/filter_pid", buf))
+		return;
+	f = fopen(PPT_DIR "/pinned", "r");
+	while (f && fgets(line, sizeof(line), f) && line[0] != '\n' && lines++ < 20)
+		ksft_print_msg("  %s", line);
+	if (f)
+		fclose(f);
+	write_file(PPT_DIR "/filter_pid", "0");
+}
+
+/* PFNs of @n pages at @mem in @pid's address space (0: not present). */
+static int get_pfns(int pid, char *mem, size_t n, unsigned long *pfns)
+{
+	char path[64];
+	size_t i;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned long long ent = 0;
+		off_t off = (uintptr_t)(mem + i * pagesize) / pagesize * 8;
+
+		if (pread(fd, &ent, sizeof(ent), off) != sizeof(ent)) {
+			close(fd);
+			return -1;
+		}
+		pfns[i] = ent >> 63 ? ent & ((1ULL << 55) - 1) : 0;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * With the tracker on: @pid's listing holds exactly the @n pages @pfns,
+ * each with one long-term pin, attributed to @comm. Without it: true.
+ */
+static bool tracker_lists(const char *what, int pid, unsigned long *pfns, size_t n,
+			  const char *comm)
+{
+	static struct rec recs[MAX_REC];
+	bool ok = true;
+	size_t i;
+	int j, nr;
+
+	if (!tracker_on)
+		return true;
+	nr = read_listing(pid, recs, MAX_REC);
+	if (nr < 0) {
+		ksft_print_msg("%s: cannot read the tracker listing\n", what);
+		return false;
+	}
+	if ((size_t)nr != n) {
+		ksft_print_msg("%s: tracker lists %d pages of pid %d, expected %zu\n",
+			       what, nr, pid, n);
+		return false;
+	}
+	for (i = 0; i < n && ok; i++) {
+		for (j = 0; j < nr && j < MAX_REC; j++)
+			if (recs[j].pfn == pfns[i])
+				break;
+		if (j == nr || j == MAX_REC) {
+			ksft_print_msg("%s: page %zu (pfn 0x%lx) not listed\n", what, i, pfns[i]);
+			ok = false;
+		} else if (recs[j].count != 1 || recs[j].longterm != 1 ||
+			   strcmp(recs[j].comm, comm)) {
+			ksft_print_msg("%s: pfn 0x%lx: count=%d longterm=%d comm=%s\n",
+				       what, pfns[i], recs[j].count, recs[j].longterm,
+				       recs[j].comm);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+static bool tracker_empty(const char *what, int pid)
+{
+	return tracker_lists(what, pid, NULL, 0, "");
+}
+
+/* Is [mem, mem + size) backed by THPs? (AnonHugePages of its VMA) */
+static bool thp_backed(char *mem, size_t size)
+{
+	unsigned long start, end;
+	char line[256];
+	bool in = false, ok = false;
+	long kb;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			in = start <= (uintptr_t)mem && (uintptr_t)mem < end;
+			continue;
+		}
+		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1) {
+			ok = (size_t)kb * 1024 >= size;
+			break;
+		}
+	}
+	fclose(f);
+	return ok;
+}
+
+/* @size bytes of @type memory, filled with @fill; NULL when unavailable. */
+static char *map_mem(enum mem_type type, size_t size, int fill)
+{
+	int prot = PROT_READ | PROT_WRITE;
+	char *mem, *raw;
+
+	switch (type) {
+	case ANON:
+		mem = mmap(NULL, size, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		break;
+	case SHMEM:
+		mem = mmap(NULL, size, prot, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		break;
+	case THP:
+		raw = mmap(NULL, size + thpsize, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (raw == MAP_FAILED)
+			return NULL;
+		mem = (char *)(((uintptr_t)raw + thpsize - 1) & ~(thpsize - 1));
+		if (madvise(mem, size, MADV_HUGEPAGE))
+			return NULL;
+		break;
+	case HUGETLB:
+		mem = mmap(NULL, size, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+		break;
+	default:
+		return NULL;
+	}
+	if (mem == MAP_FAILED)
+		return NULL;
+	memset(mem, fill, size);
+	if (type == THP && !thp_backed(mem, size))
+		return NULL;
+	return mem;
+}
+
+static size_t mem_size(enum mem_type type)
+{
+	return type == THP || type == HUGETLB ? thpsize : 64 * pagesize;
+}
+
+static struct ibv_context *open_dev(void)
+{
+	struct ibv_device **list;
+	struct ibv_context *c = NULL;
+	int i, n;
+
+	list = ibv_get_device_list(&n);
+	if (!list)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (!strcmp(ibv_get_device_name(list[i]), dev_name))
+			c = ibv_open_device(list[i]);
+	ibv_free_device_list(list);
+	return c;
+}
+
+/* Two RC QPs on the device, connected to each other through the GID. */
+struct loop {
+	struct ibv_cq *cq;
+	struct ibv_qp *qp[2];
+};
+
+static int qp_connect(struct ibv_qp *qp, uint32_t dest, union ibv_gid *gid,
+		      enum ibv_mtu mtu)
+{
+	struct ibv_qp_attr a = {
+		.qp_state = IBV_QPS_INIT,
+		.port_num = 1,
+		.qp_access_flags = ACCESS_RW,
+	};
+
+	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
+			  IBV_QP_ACCESS_FLAGS))
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTR;
+	a.path_mtu = mtu;
+	a.dest_qp_num = dest;
+	a.max_dest_rd_atomic = 1;
+	a.min_rnr_timer = 12;
+	a.ah_attr.is_global = 1;
+	a.ah_attr.grh.dgid = *gid;
+	a.ah_attr.grh.sgid_index = gid_index;
+	a.ah_attr.grh.hop_limit = 1;
+	a.ah_attr.port_num = 1;
+	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
+			  IBV_QP_DEST_QPN | IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC |
+			  IBV_QP_MIN_RNR_TIMER))
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTS;
+	a.timeout = 14;
+	a.retry_cnt = 7;
+	a.rnr_retry = 7;
+	a.max_rd_atomic = 1;
+	return ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
+			     IBV_QP_RNR_RETRY | IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC);
+}
+
+static int loop_create(struct loop *l)
+{
+	struct ibv_qp_init_attr init = {
+		.qp_type = IBV_QPT_RC,
+		.cap = { .max_send_wr = 4, .max_recv_wr = 4, .max_send_sge = 1,
+			 .max_recv_sge = 1 },
+	};
+	struct ibv_port_attr port;
+	union ibv_gid gid;
+	int i;
+
+	memset(l, 0, sizeof(*l));
+	if (ibv_query_port(ctx, 1, &port) || ibv_query_gid(ctx, 1, gid_index, &gid))
+		return -1;
+	l->cq = ibv_create_cq(ctx, 16, NULL, NULL, 0);
+	if (!l->cq)
+		return -1;
+	init.send_cq = l->cq;
+	init.recv_cq = l->cq;
+	for (i = 0; i < 2; i++) {
+		l->qp[i] = ibv_create_qp(pd, &init);
+		if (!l->qp[i])
+			return -1;
+	}
+	for (i = 0; i < 2; i++)
+		if (qp_connect(l->qp[i], l->qp[!i]->qp_num, &gid, port.active_mtu))
+			return -1;
+	return 0;
+}
+
+static void loop_destroy(struct loop *l)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (l->qp[i])
+			ibv_destroy_qp(l->qp[i]);
+	if (l->cq)
+		ibv_destroy_cq(l->cq);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * RDMA WRITE (or READ) of @len bytes between @local (in @lmr) and @remote
+ * (in @rmr) on QP 0, and wait for its completion. 0 on success.
+ */
+static int rdma_op(struct loop *l, enum ibv_wr_opcode op, char *local, struct ibv_mr *lmr,
+		   char *remote, struct ibv_mr *rmr, size_t len)
+{
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)local, .length = len, .lkey = lmr->lkey,
+	};
+	struct ibv_send_wr wr = {
+		.wr_id = 1, .sg_list = &sge, .num_sge = 1, .opcode = op,
+		.send_flags = IBV_SEND_SIGNALED,
+	}, *bad;
+	struct ibv_wc wc;
+	double end = now() + 60;
+	int n;
+
+	wr.wr.rdma.remote_addr = (uintptr_t)remote;
+	wr.wr.rdma.rkey = rmr->rkey;
+	if (ibv_post_send(l->qp[0], &wr, &bad)) {
+		ksft_print_msg("ibv_post_send: %s\n", strerror(errno));
+		return -1;
+	}
+	do {
+		n = ibv_poll_cq(l->cq, 1, &wc);
+		if (n < 0)
+			return -1;
+		if (n) {
+			if (wc.status != IBV_WC_SUCCESS)
+				ksft_print_msg("RDMA %s: %s\n", op == IBV_WR_RDMA_READ ?
+					       "READ" : "WRITE", ibv_wc_status_str(wc.status));
+			return wc.status == IBV_WC_SUCCESS ? 0 : -1;
+		}
+	} while (now() < end);
+	ksft_print_msg("no completion after 60s\n");
+	return -1;
+}
+
+/* Register an MR of N pages: exactly N pages pinned long term; 0 after dereg. */
+static void test_reg_mr(enum mem_type type)
+{
+	size_t size = mem_size(type), n = size / pagesize;
+	static unsigned long pfns[MAX_REC];
+	const char *name = mem_names[type];
+	struct pins p0, p1;
+	struct ibv_mr *mr;
+	bool ok = true;
+	char *mem;
+
+	mem = map_mem(type, size, 0x5a);
+	if (!mem) {
+		ksft_test_result_skip("reg_mr %s: no %s memory\n", name, name);
+		return;
+	}
+	read_pins(&p0);
+	mr = ibv_reg_mr(pd, mem, size, ACCESS_RW);
+	if (!mr) {
+		ksft_test_result_fail("reg_mr %s: ibv_reg_mr: %s\n", name, strerror(errno));
+		munmap(mem, size);
+		return;
+	}
+	ok &= pins_moved("registered", &p0, n, 0);
+	ok &= !get_pfns(getpid(), mem, n, pfns);
+	ok &= tracker_lists("registered", getpid(), pfns, n, "rdma_pin");
+	if (tracker_on && type == ANON) {
+		ksft_print_msg("first of the MR's %zu records in %s/pinned:\n", n, PPT_DIR);
+		show_first_record(getpid());
+	}
+	read_pins(&p1);
+	if (ibv_dereg_mr(mr))
+		ok = false;
+	ok &= pins_moved("deregistered", &p1, 0, n);
+	ok &= tracker_empty("deregistered", getpid());
+	munmap(mem, size);
+	ksft_test_result(ok, "reg_mr %s: %zu pages pinned long term, 0 after dereg\n",
+			 name, n);
+}
+
+/* SIGKILL a task while it holds MRs: all its pins are released. */
+static void test_kill(void)
+{
+	int pfd[2], status;
+	struct pins p0;
+	long total = 0;
+	bool ok = true;
+	pid_t pid;
+
+	if (pipe(pfd))
+		ksft_exit_fail_msg("pipe: %s\n", strerror(errno));
+	read_pins(&p0);
+	pid = fork();
+	if (pid < 0)
+		ksft_exit_fail_msg("fork: %s\n", strerror(errno));
+	if (!pid) {
+		struct ibv_context *c = open_dev();
+		struct ibv_pd *p = c ? ibv_alloc_pd(c) : NULL;
+		enum mem_type t;
+		long pages = 0;
+
+		for (t = ANON; p && t < NR_MEM; t++) {
+			char *mem = map_mem(t, mem_size(t), 0x11);
+
+			if (mem && ibv_reg_mr(p, mem, mem_size(t), ACCESS_RW))
+				pages += mem_size(t) / pagesize;
+			else if (mem)
+				pages = -1000000;
+		}
+		if (write(pfd[1], &pages, sizeof(pages)) != sizeof(pages))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &total, sizeof(total)) != sizeof(total) || total <= 0) {
+		ksft_print_msg("the child could not register its MRs (%ld)\n", total);
+		ok = false;
+	}
+	close(pfd[0]);
+	if (ok && tracker_on) {
+		static struct rec recs[MAX_REC];
+		int n = read_listing(pid, recs, MAX_REC), i, lt = 0;
+
+		for (i = 0; i < n && i < MAX_REC; i++)
+			lt += recs[i].count == 1 && recs[i].longterm == 1 &&
+			      !strcmp(recs[i].comm, "rdma_pin");
+		if (n != total || lt != total) {
+			ksft_print_msg("before kill: %d pages (%d long term) of %d, not %ld\n",
+				       n, lt, pid, total);
+			ok = false;
+		}
+	}
+	if (ok)
+		ok &= pins_moved("before kill", &p0, total, 0);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+		ok = false;
+	ok &= pins_moved("after kill", &p0, total > 0 ? total : 0, total > 0 ? total : 0);
+	ok &= tracker_empty("after kill", pid);
+	ksft_test_result(ok, "SIGKILL with %ld pages in MRs (anon/shmem/THP/hugetlb): released\n",
+			 total);
+}
+
+/* Fill @mr's first @len bytes from the device's view into @dst. */
+static bool mr_reads(struct loop *l, struct ibv_mr *mr, char *buf, struct ibv_mr *lmr,
+		     size_t len, int want)
+{
+	size_t i;
+
+	memset(buf, 0, len);
+	if (rdma_op(l, IBV_WR_RDMA_READ, buf, lmr, mr->addr, mr, len))
+		return false;
+	for (i = 0; i < len; i++)
+		if (buf[i] != want) {
+			ksft_print_msg("RDMA READ: byte %zu is 0x%02x, expected 0x%02x\n",
+				       i, buf[i] & 0xff, want);
+			return false;
+		}
+	return true;
+}
+
+/*
+ * fork() with a registered MR: the child gets its own copy (the pinned
+ * pages are copied at fork), the parent keeps the pinned pages, so the MR
+ * still sees the parent's data after the child writes, and the parent's
+ * later writes still reach the MR.
+ */
+static void test_fork(void)
+{
+	size_t size = 16 * pagesize, n = size / pagesize;
+	unsigned long pfn0[32], pfn1[16], cpfn[16];
+	char *buf = map_mem(ANON, size, 'P');
+	char *local = map_mem(ANON, size, 0);
+	struct ibv_mr *mr, *lmr;
+	int go[2], done[2], status;
+	struct pins p0;
+	struct loop l;
+	bool ok = true;
+	char c = 0;
+	pid_t pid;
+
+	if (!buf || !local || loop_create(&l)) {
+		ksft_test_result_fail("fork: setup: %s\n", strerror(errno));
+		return;
+	}
+	ksft_print_msg("ibv_is_fork_initialized() = %d (%s)\n", ibv_is_fork_initialized(),
+		       ibv_is_fork_initialized() == IBV_FORK_UNNEEDED ?
+		       "IBV_FORK_UNNEEDED: the kernel copies pinned pages at fork" : "other");
+	read_pins(&p0);
+	mr = ibv_reg_mr(pd, buf, size, ACCESS_RW);
+	lmr = ibv_reg_mr(pd, local, size, ACCESS_RW);
+	if (!mr || !lmr || pipe(go) || pipe(done)) {
+		ksft_test_result_fail("fork: ibv_reg_mr: %s\n", strerror(errno));
+		return;
+	}
+	/* pfn0: the MR's pages, then those of the local MR. */
+	get_pfns(getpid(), buf, n, pfn0);
+	get_pfns(getpid(), local, n, pfn0 + n);
+	pid = fork();
+	if (pid < 0)
+		ksft_exit_fail_msg("fork: %s\n", strerror(errno));
+	if (!pid) {
+		size_t i;
+
+		memset(buf, 'C', size);
+		for (i = 0; i < size; i++)
+			if (buf[i] != 'C')
+				_exit(1);
+		if (write(go[1], "w", 1) != 1 || read(done[0], &c, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	if (read(go[0], &c, 1) != 1)
+		ok = false;
+	/* The child has written its copy and is still alive. */
+	get_pfns(pid, buf, n, cpfn);
+	if (cpfn[0] == pfn0[0]) {
+		ksft_print_msg("the child maps the parent's pinned page 0x%lx\n", pfn0[0]);
+		ok = false;
+	}
+	ok &= mr_reads(&l, mr, local, lmr, size, 'P');
+	ok &= buf[0] == 'P' && buf[size - 1] == 'P';
+	memset(buf, 'Q', size);
+	ok &= mr_reads(&l, mr, local, lmr, size, 'Q');
+	get_pfns(getpid(), buf, n, pfn1);
+	if (memcmp(pfn0, pfn1, sizeof(pfn1))) {
+		ksft_print_msg("the parent's pages moved away from the MR\n");
+		ok = false;
+	}
+	if (write(done[1], "x", 1) != 1)
+		ok = false;
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		ksft_print_msg("the child did not see its own copy\n");
+		ok = false;
+	}
+	ok &= tracker_lists("after fork", getpid(), pfn0, 2 * n, "rdma_pin");
+	ibv_dereg_mr(mr);
+	ibv_dereg_mr(lmr);
+	ok &= pins_balanced("fork", &p0, 2 * n);
+	ok &= tracker_empty("after dereg", getpid());
+	loop_destroy(&l);
+	munmap(buf, size);
+	munmap(local, size);
+	close(go[0]);
+	close(go[1]);
+	close(done[0]);
+	close(done[1]);
+	ksft_test_result(ok, "fork: the MR sees the parent's data after the child writes\n");
+}
+
+/*
+ * MADV_DONTNEED on a registered (private anon) MR: the pages stay pinned
+ * and are not freed. The process then sees fresh zero pages, the MR still
+ * sees the old pages: the two no longer share memory until re-registration.
+ */
+static void test_dontneed(void)
+{
+	size_t size = 16 * pagesize, n = size / pagesize;
+	char *buf = map_mem(ANON, size, 'A');
+	char *local = map_mem(ANON, size, 0);
+	unsigned long pfns[16];
+	struct ibv_mr *mr, *lmr;
+	struct pins p0, p1;
+	struct loop l;
+	bool ok = true;
+
+	if (!buf || !local || loop_create(&l)) {
+		ksft_test_result_fail("MADV_DONTNEED: setup: %s\n", strerror(errno));
+		return;
+	}
+	read_pins(&p0);
+	mr = ibv_reg_mr(pd, buf, size, ACCESS_RW);
+	lmr = ibv_reg_mr(pd, local, size, ACCESS_RW);
+	if (!mr || !lmr) {
+		ksft_test_result_fail("MADV_DONTNEED: ibv_reg_mr: %s\n", strerror(errno));
+		return;
+	}
+	get_pfns(getpid(), buf, n, pfns);
+	read_pins(&p1);
+	if (madvise(buf, size, MADV_DONTNEED)) {
+		ksft_test_result_fail("MADV_DONTNEED: %s\n", strerror(errno));
+		return;
+	}
+	/* Still pinned: nothing released, the same pages listed. */
+	ok &= pins_moved("after MADV_DONTNEED", &p1, 0, 0);
+	if (tracker_on) {
+		static struct rec recs[MAX_REC];
+		int i, j, nr = read_listing(getpid(), recs, MAX_REC), found = 0;
+
+		for (i = 0; i < (int)n; i++)
+			for (j = 0; j < nr && j < MAX_REC; j++)
+				found += recs[j].pfn == pfns[i] && recs[j].count == 1 &&
+					 recs[j].longterm == 1;
+		if (found != (int)n) {
+			ksft_print_msg("after MADV_DONTNEED: %d of %zu MR pages listed\n",
+				       found, n);
+			ok = false;
+		}
+	}
+	/* The process sees zero pages; the MR the old data. */
+	if (buf[0] || buf[size - 1]) {
+		ksft_print_msg("after MADV_DONTNEED the process still reads 0x%02x\n", buf[0]);
+		ok = false;
+	}
+	ok &= mr_reads(&l, mr, local, lmr, size, 'A');
+	memset(buf, 'B', size);
+	ok &= mr_reads(&l, mr, local, lmr, size, 'A');
+	ibv_dereg_mr(mr);
+	ibv_dereg_mr(lmr);
+	ok &= pins_balanced("MADV_DONTNEED", &p0, 2 * n);
+	ok &= tracker_empty("after dereg", getpid());
+	loop_destroy(&l);
+	munmap(buf, size);
+	munmap(local, size);
+	ksft_test_result(ok, "MADV_DONTNEED: pages stay pinned, MR keeps old data, CPU sees 0\n");
+}
+
+struct memlock_result {
+	int small_ok;
+	int big_err;
+	int open_err;
+};
+
+/*
+ * An unprivileged user (nobody, no CAP_IPC_LOCK) with RLIMIT_MEMLOCK of
+ * 64 KiB: an 8 KiB MR works, a 1 MiB one fails with ENOMEM, no pins left.
+ */
+static void test_memlock(void)
+{
+	struct memlock_result r = { 0, 0, 0 };
+	int pfd[2], status;
+	struct pins p0;
+	bool ok = true;
+	pid_t pid;
+
+	if (pipe(pfd))
+		ksft_exit_fail_msg("pipe: %s\n", strerror(errno));
+	read_pins(&p0);
+	pid = fork();
+	if (pid < 0)
+		ksft_exit_fail_msg("fork: %s\n", strerror(errno));
+	if (!pid) {
+		struct rlimit rl = { 64 << 10, 64 << 10 };
+		struct ibv_context *c;
+		struct ibv_mr *small, *big;
+		char *mem = map_mem(ANON, 1 << 20, 1);
+		struct ibv_pd *p;
+
+		if (!mem || setrlimit(RLIMIT_MEMLOCK, &rl) || setgroups(0, NULL) ||
+		    setgid(NOBODY) || setuid(NOBODY))
+			_exit(2);
+		c = open_dev();
+		p = c ? ibv_alloc_pd(c) : NULL;
+		if (!p) {
+			r.open_err = errno ? errno : ENODEV;
+		} else {
+			small = ibv_reg_mr(p, mem, 8192, IBV_ACCESS_LOCAL_WRITE);
+			r.small_ok = !!small;
+			big = ibv_reg_mr(p, mem, 1 << 20, IBV_ACCESS_LOCAL_WRITE);
+			r.big_err = big ? 0 : errno;
+			if (small)
+				ibv_dereg_mr(small);
+			if (big)
+				ibv_dereg_mr(big);
+		}
+		_exit(write(pfd[1], &r, sizeof(r)) == sizeof(r) ? 0 : 1);
+	}
+	close(pfd[1]);
+	waitpid(pid, &status, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
+		ksft_test_result_skip("RLIMIT_MEMLOCK: cannot become nobody\n");
+		close(pfd[0]);
+		return;
+	}
+	if (read(pfd[0], &r, sizeof(r)) != sizeof(r) || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		ksft_print_msg("the child failed\n");
+		ok = false;
+	}
+	close(pfd[0]);
+	if (r.open_err) {
+		ksft_print_msg("nobody cannot open %s: %s\n", dev_name, strerror(r.open_err));
+		ok = false;
+	}
+	if (!r.small_ok) {
+		ksft_print_msg("an 8 KiB MR within the limit failed\n");
+		ok = false;
+	}
+	if (r.big_err != ENOMEM) {
+		ksft_print_msg("a 1 MiB MR over a 64 KiB limit gave %s, expected ENOMEM\n",
+			       r.big_err ? strerror(r.big_err) : "success");
+		ok = false;
+	}
+	ok &= pins_moved("memlock", &p0, r.small_ok ? 2 : 0, r.small_ok ? 2 : 0);
+	ok &= tracker_empty("after exit", pid);
+	ksft_test_result(ok, "RLIMIT_MEMLOCK 64K as nobody: 8K MR ok, 1M ENOMEM, no pins left\n");
+}
+
+/* RDMA WRITE then READ over the looped-back RC QP, @type memory as target. */
+static void test_loopback(enum mem_type type)
+{
+	size_t size = mem_size(type), n = size / pagesize, i;
+	static unsigned long pfn0[2 * MAX_REC], pfn1[MAX_REC];
+	const char *name = mem_names[type];
+	char *src = map_mem(ANON, size, 0);
+	char *dst = map_mem(type, size, 0);
+	struct ibv_mr *smr, *dmr;
+	struct pins p0;
+	struct loop l;
+	bool ok = true;
+
+	if (!dst) {
+		ksft_test_result_skip("RDMA WRITE/READ %s: no %s memory\n", name, name);
+		return;
+	}
+	if (!src || loop_create(&l)) {
+		ksft_test_result_fail("RDMA WRITE/READ %s: setup: %s\n", name, strerror(errno));
+		return;
+	}
+	for (i = 0; i < size; i++)
+		src[i] = (char)(i * 7 + i / pagesize + 3);
+	read_pins(&p0);
+	smr = ibv_reg_mr(pd, src, size, ACCESS_RW);
+	dmr = ibv_reg_mr(pd, dst, size, ACCESS_RW);
+	if (!smr || !dmr) {
+		ksft_test_result_fail("RDMA WRITE/READ %s: ibv_reg_mr: %s\n", name,
+				      strerror(errno));
+		return;
+	}
+	ok &= pins_moved("registered", &p0, 2 * n, 0);
+	/* pfn0: the target's pages, then the source's. */
+	get_pfns(getpid(), dst, n, pfn0);
+	get_pfns(getpid(), src, n, pfn0 + n);
+	if (rdma_op(&l, IBV_WR_RDMA_WRITE, src, smr, dst, dmr, size) || memcmp(src, dst, size)) {
+		ksft_print_msg("RDMA WRITE: the data did not land in %s memory\n", name);
+		ok = false;
+	}
+	for (i = 0; i < size; i++)
+		dst[i] = (char)(i * 13 + 1);
+	memset(src, 0, size);
+	if (rdma_op(&l, IBV_WR_RDMA_READ, src, smr, dst, dmr, size) || memcmp(src, dst, size)) {
+		ksft_print_msg("RDMA READ: the data read is not %s memory's\n", name);
+		ok = false;
+	}
+	get_pfns(getpid(), dst, n, pfn1);
+	if (memcmp(pfn0, pfn1, n * sizeof(pfn0[0]))) {
+		ksft_print_msg("%s: the target's pages changed while registered\n", name);
+		ok = false;
+	}
+	ok &= tracker_lists("registered", getpid(), pfn0, 2 * n, "rdma_pin");
+	ibv_dereg_mr(smr);
+	ibv_dereg_mr(dmr);
+	ok &= pins_moved("deregistered", &p0, 2 * n, 2 * n);
+	ok &= tracker_empty("deregistered", getpid());
+	loop_destroy(&l);
+	munmap(src, size);
+	munmap(dst, size);
+	ksft_test_result(ok, "RDMA WRITE/READ %s: %zu bytes land in the pinned pages\n", name,
+			 size);
+}
+
+/* Is @dir a 9p mount point? (statfs() reports the server's fs type) */
+static bool is_9p_mount(const char *dir)
+{
+	char line[512], mnt[256], type[64];
+	bool found = false;
+	FILE *f = fopen("/proc/self/mounts", "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%*s %255s %63s", mnt, type) == 2 &&
+			!strcmp(mnt, dir) && !strcmp(type, "9p");
+	fclose(f);
+	return found;
+}
+
+/* ibv_reg_mr(@addr, @len) must fail with @want and leave no pin. */
+static void expect_reg_error(const char *what, void *addr, size_t len, int access, int want)
+{
+	struct ibv_mr *mr;
+	struct pins p0;
+	bool ok = true;
+	int err;
+
+	read_pins(&p0);
+	errno = 0;
+	mr = ibv_reg_mr(pd, addr, len, access);
+	err = errno;
+	if (mr) {
+		ksft_print_msg("%s: registered\n", what);
+		ibv_dereg_mr(mr);
+		ok = false;
+	} else if (err != want) {
+		ksft_print_msg("%s: %s, expected %s\n", what, strerror(err), strerror(want));
+		ok = false;
+	}
+	ok &= pins_balanced(what, &p0, 0);
+	ok &= tracker_empty(what, getpid());
+	ksft_test_result(ok, "bad input: %s: %s, no pins left\n", what, strerror(want));
+}
+
+static void test_bad_input(void)
+{
+	size_t size = 16 * pagesize;
+	char *mem, path[256];
+	int fd;
+
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED || munmap(mem, size))
+		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
+	expect_reg_error("unmapped memory", mem, size, ACCESS_RW, EFAULT);
+
+	mem = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
+	expect_reg_error("PROT_NONE", mem, size, ACCESS_RW, EFAULT);
+	munmap(mem, size);
+
+	/* A shared writable mapping of a file that needs writeback (9p). */
+	snprintf(path, sizeof(path), "%s/rdma_pin.%d", scratch_dir, getpid());
+	if (!is_9p_mount(scratch_dir)) {
+		ksft_test_result_skip("bad input: writable file mapping: %s is not a 9p mount\n",
+				      scratch_dir);
+		ksft_test_result_skip("file mapping, read-only MR: %s is not a 9p mount\n",
+				      scratch_dir);
+	} else {
+		struct ibv_mr *mr;
+		struct pins p0;
+		bool ok;
+
+		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0 || ftruncate(fd, size))
+			ksft_exit_fail_msg("%s: %s\n", path, strerror(errno));
+		mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (mem == MAP_FAILED)
+			ksft_exit_fail_msg("mmap %s: %s\n", path, strerror(errno));
+		memset(mem, 'F', size);
+		expect_reg_error("writable file mapping (9p, needs writeback)", mem, size,
+				 ACCESS_RW, EFAULT);
+		/* Without FOLL_WRITE the same long-term pin is allowed. */
+		read_pins(&p0);
+		mr = ibv_reg_mr(pd, mem, size, 0);
+		ok = mr && pins_moved("read-only MR", &p0, size / pagesize, 0);
+		if (mr)
+			ibv_dereg_mr(mr);
+		else
+			ksft_print_msg("read-only MR: %s\n", strerror(errno));
+		ok &= pins_balanced("read-only MR", &p0, 0);
+		ksft_test_result(ok, "file mapping, read-only MR (no FOLL_WRITE): allowed\n");
+		munmap(mem, size);
+		close(fd);
+		unlink(path);
+	}
+
+	mem = map_mem(ANON, size, 0);
+	expect_reg_error("zero length", mem, 0, ACCESS_RW, EINVAL);
+	munmap(mem, size);
+	expect_reg_error("address range that overflows", (void *)(UINTPTR_MAX - pagesize + 1),
+			 2 * pagesize, ACCESS_RW, EINVAL);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* ibv_reg_mr + ibv_dereg_mr of @mb MiB per memory kind: median times. */
+static int bench(long mb, int rounds)
+{
+	enum mem_type types[] = { ANON, THP, HUGETLB };
+	size_t size = (size_t)mb << 20;
+	double reg[32], dereg[32];
+	unsigned int t;
+	int i;
+
+	if (rounds > 32)
+		rounds = 32;
+	for (t = 0; t < ARRAY_SIZE(types); t++) {
+		const char *name = types[t] == ANON ? "4K" : mem_names[types[t]];
+		char *mem = map_mem(types[t], size, 1);
+
+		if (!mem) {
+			printf("BENCH %s %ld MiB: no memory\n", name, mb);
+			continue;
+		}
+		for (i = 0; i < rounds; i++) {
+			struct ibv_mr *mr;
+			struct pins p0;
+			double t0, t1;
+
+			read_pins(&p0);
+			t0 = now();
+			mr = ibv_reg_mr(pd, mem, size, ACCESS_RW);
+			t1 = now();
+			if (!mr) {
+				printf("BENCH %s: ibv_reg_mr: %s\n", name, strerror(errno));
+				return 1;
+			}
+			reg[i] = t1 - t0;
+			/* Not timed: the pins really are all there. */
+			if (!pins_moved("timed reg_mr", &p0, size / pagesize, 0))
+				return 1;
+			t0 = now();
+			ibv_dereg_mr(mr);
+			dereg[i] = now() - t0;
+			if (!pins_moved("timed dereg_mr", &p0, size / pagesize, size / pagesize))
+				return 1;
+		}
+		qsort(reg, rounds, sizeof(reg[0]), cmp_double);
+		qsort(dereg, rounds, sizeof(dereg[0]), cmp_double);
+		printf("BENCH %s %ld MiB x%d: reg_ms=%.2f dereg_ms=%.2f tracker=%s pages=%zu\n",
+		       name, mb, rounds, reg[rounds / 2] * 1e3, dereg[rounds / 2] * 1e3,
+		       tracker_on ? "on" : "off", size / pagesize);
+		munmap(mem, size);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	long bench_mb = 0;
+	int opt, rounds = 5;
+	FILE *f;
+
+	while ((opt = getopt(argc, argv, "d:g:f:b:r:")) != -1) {
+		switch (opt) {
+		case 'd':
+			dev_name = optarg;
+			break;
+		case 'g':
+			gid_index = atoi(optarg);
+			break;
+		case 'f':
+			scratch_dir = optarg;
+			break;
+		case 'b':
+			bench_mb = atol(optarg);
+			break;
+		case 'r':
+			rounds = atoi(optarg);
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-d dev] [-g gid] [-f dir] [-b MiB [-r n]]\n",
+				argv[0]);
+			return KSFT_FAIL;
+		}
+	}
+	pagesize = getpagesize();
+	thpsize = 2 << 20;
+	f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "r");
+	if (f) {
+		if (fscanf(f, "%zu", &thpsize) != 1)
+			thpsize = 2 << 20;
+		fclose(f);
+	}
+	tracker_on = !access(PPT_DIR "/pinned", R_OK);
+
+	if (!bench_mb)
+		ksft_print_header();
+	if (getuid())
+		ksft_exit_skip("needs root (stat_refresh, pagemap, the tracker)\n");
+	ctx = open_dev();
+	pd = ctx ? ibv_alloc_pd(ctx) : NULL;
+	if (!pd)
+		ksft_exit_skip("no RDMA device %s (vm/rdma/setup.sh creates rxe0/rxe1)\n",
+			       dev_name);
+	if (bench_mb)
+		return bench(bench_mb, rounds);
+
+	ksft_print_msg("device %s, GID index %d, page_pin_tracker %s\n", dev_name, gid_index,
+		       tracker_on ? "on: checking its listing too" : "off: vmstat only");
+	ksft_set_plan(2 * NR_MEM + 4 + 6);
+	for (enum mem_type t = ANON; t < NR_MEM; t++)
+		test_reg_mr(t);
+	test_kill();
+	test_fork();
+	test_dontneed();
+	test_memlock();
+	for (enum mem_type t = ANON; t < NR_MEM; t++)
+		test_loopback(t);
+	test_bad_input();
+
+	ibv_dealloc_pd(pd);
+	ibv_close_device(ctx);
+	/* Skipped cases are reported as such; only failures fail the run. */
+	if (ksft_get_fail_cnt())
+		ksft_exit_fail();
+	ksft_exit_pass();
+}
