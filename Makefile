@@ -14,6 +14,8 @@
 #                     in but booted off
 #   make bench        gup_test get/put times with the pin tracker off and on
 #                     (alternating boots; medians and ratios)
+#   make bench-uffd   PAGEMAP_SCAN over 1 GiB with and without PAGE_IS_PINNED
+#                     and PM_SCAN_PINNED_WRITTEN (medians and ratios)
 #   make clean        remove build/ (keeps nothing)
 #
 # KSRC=/path/to/linux-6.12.y uses that tree instead of Debian's
@@ -22,7 +24,7 @@
 export KSRC ACCEL VARIANT
 SHELL := /bin/bash
 
-.PHONY: all check deps tree kernel selftests series cocci-report compile-test check-off bench clean
+.PHONY: all check deps tree kernel selftests series cocci-report compile-test check-off bench bench-uffd clean
 
 all: deps
 	SKIP_HOST=1 SHOW_OUTPUT=1 ci/check.sh vm/plans/demo.sh
@@ -55,6 +57,9 @@ compile-test: tree
 
 bench: kernel
 	ci/bench.sh
+
+bench-uffd: kernel
+	ci/bench-uffd.sh
 
 clean:
 	rm -rf build

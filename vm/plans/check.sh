@@ -42,3 +42,8 @@ if [ "${PIN_TRACKER:-on}" = on ]; then
 	echo "pin_tracker -w bad_unpin|120|page_pin_tracker: unpin of a page with no recorded pin|tap|$ST/pin_tracker -w bad_unpin"
 	echo "pin_tracker -w free_pinned|120|page_pin_tracker: free of a page with recorded pins|tap|$ST/pin_tracker -w free_pinned"
 fi
+
+# uffd-wp, PAGEMAP_SCAN and soft-dirty against DMA pins: PAGE_IS_PINNED,
+# PM_SCAN_PINNED_WRITTEN, UFFD_FEATURE_WP_PINNED (exact with the tracker,
+# maybe-pinned semantics with it off).
+echo "pin_wp|600||tap|$ST/pin_wp"
