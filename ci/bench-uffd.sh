@@ -27,16 +27,11 @@ for mode in on off; do
 		echo
 		echo "| memory | baseline | time | with | time | ratio |"
 		echo "|---|---|---:|---|---:|---:|"
-		tr -d '\r' <"$OUT/run-$mode/console.log" | awk -F'|' '
+		tr -d '\r' <"$OUT/run-$mode/console.log" | awk -F'\t' '
 			/^bench: [0-9]+ MiB/ { sub(/^bench: /, ""); mem = $0; next }
-			/^bench: / && NF == 3 {
-				a = $1; sub(/^bench: /, "", a)
-				na = a; sub(/ +[0-9]+ us *$/, "", na)
-				ta = a; sub(/ us *$/, "", ta); sub(/.* /, "", ta)
-				nb = $2; sub(/^ +/, "", nb); sub(/ +[0-9]+ us *$/, "", nb)
-				tb = $2; sub(/ us *$/, "", tb); sub(/.* /, "", tb)
-				r = $3; sub(/.*ratio /, "", r)
-				printf "| %s | %s | %s us | %s | %s us | %s |\n", mem, na, ta, nb, tb, r
+			$1 == "bench:" && NF == 6 {
+				gsub(/\|/, "\\|", $2); gsub(/\|/, "\\|", $4)
+				printf "| %s | %s | %s us | %s | %s us | %s |\n", mem, $2, $3, $4, $5, $6
 			}'
 	} | tee -a "$OUT/table.md"
 done
