@@ -8,12 +8,16 @@
 #                     with "N passed, N failed, N skipped"
 #   make kernel       only build the kernel and selftests
 #   make series       export patches/ as a numbered format-patch series
+#                     (new files folded into the patch that adds them)
+#   make bisect-check apply that series patch by patch to the pristine base
+#                     and build the test kernel after each one
 #   make cocci-report regenerate reports/gup-callers.txt (whole-tree run)
 #   make compile-test build the drivers the series touches (W=1, sparse)
 #   make check-off    the VM part of make check with the pin tracker compiled
 #                     in but booted off
-#   make bench        gup_test get/put times with the pin tracker off and on
-#                     (alternating boots; medians and ratios)
+#   make bench        gup_test get/put times: baseline kernel (no tracker),
+#                     tracker compiled in but off, and on (alternating
+#                     boots; medians and ratios; page_ext bytes per page)
 #   make bench-uffd   PAGEMAP_SCAN over 1 GiB with and without PAGE_IS_PINNED
 #                     and PM_SCAN_PINNED_WRITTEN (medians and ratios)
 #   make clean        remove build/ (keeps nothing)
@@ -24,7 +28,7 @@
 export KSRC ACCEL VARIANT
 SHELL := /bin/bash
 
-.PHONY: all check deps tree kernel selftests series cocci-report compile-test check-off bench bench-uffd clean
+.PHONY: all check deps tree kernel selftests series bisect-check cocci-report compile-test check-off bench bench-uffd clean
 
 all: deps
 	SKIP_HOST=1 SHOW_OUTPUT=1 ci/check.sh vm/plans/demo.sh
@@ -48,6 +52,9 @@ kernel: tree
 series: tree
 	ci/export-series.sh
 
+bisect-check: tree
+	ci/bisect-check.sh
+
 cocci-report: tree
 	ci/cocci-report.sh "$$(ci/pristine.sh --full)" reports/gup-callers.txt
 
@@ -56,6 +63,7 @@ compile-test: tree
 	ci/cocci-compile-test.sh "$$(ci/pristine.sh --full)" build/compile-test
 
 bench: kernel
+	VARIANT=notracker ci/build-kernel.sh
 	ci/bench.sh
 
 bench-uffd: kernel

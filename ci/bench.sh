@@ -72,3 +72,23 @@ for t in tests:
         r += ['%.2f' % (med(t, 'off', i) / med(t, 'baseline', i)) for i in (0, 1)]
     print('| %s %s | %s | %s |' % (names.get(a, a), names.get(m, m), ' | '.join(cells), ' | '.join(r)))
 PY
+
+# Memory: page_ext bytes the kernel allocated, per page of RAM. page_ext is
+# only allocated when some client needs it; in the test kernel the tracker
+# is its only client, so "off" and the baseline must show none.
+{
+	echo
+	echo "| kernel | page_ext bytes | RAM pages | bytes per page |"
+	echo "|---|---|---|---|"
+	for label in baseline off on; do
+		log=$OUT/run-$label-1/kernel.log
+		[ -f "$log" ] || continue
+		bytes=$(sed -n 's/.*allocated \([0-9]*\) bytes of page_ext.*/\1/p' "$log" | head -n1)
+		kb=$(sed -n 's|.*Memory: [0-9]*K/\([0-9]*\)K available.*|\1|p' "$log" | head -n1)
+		pages=$((${kb:-0} / 4))
+		bytes=${bytes:-0}
+		per=$(awk -v b="$bytes" -v p="$pages" 'BEGIN { printf "%.2f", p ? b / p : 0 }')
+		echo "| $label | $bytes | $pages | $per |"
+	done
+} | tee -a "$OUT/table.md"
+echo "== bench: $ROUNDS rounds, $(grep -c . "$OUT/samples.txt") samples, table in $OUT/table.md"

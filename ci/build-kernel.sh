@@ -35,19 +35,27 @@ fi
 
 # Every option our fragments set must have survived (kvm_guest.config is
 # generic and names options of other architectures, so it is not checked).
-missing=()
+# A later fragment overrides an earlier one, as in merge_config.sh.
+declare -A want=()
 while IFS= read -r line; do
 	case "$line" in
 	CONFIG_*=*)
-		grep -qxF "$line" "$OBJ/.config" || missing+=("$line")
+		want[${line%%=*}]=${line#*=}
 		;;
 	"# CONFIG_"*" is not set")
 		opt=${line#\# }
-		opt=${opt%% *}
-		grep -q "^$opt=" "$OBJ/.config" && missing+=("$opt=n")
+		want[${opt%% *}]=n
 		;;
 	esac
 done < <(cat "${frags[@]:1}")
+missing=()
+for opt in "${!want[@]}"; do
+	if [ "${want[$opt]}" = n ]; then
+		grep -q "^$opt=" "$OBJ/.config" && missing+=("$opt=n")
+	else
+		grep -qxF "$opt=${want[$opt]}" "$OBJ/.config" || missing+=("$opt=${want[$opt]}")
+	fi
+done
 if [ ${#missing[@]} -ne 0 ]; then
 	rm -f "$OBJ/.pintest-config"
 	die "config options dropped by merge_config (unmet dependencies?): ${missing[*]}"

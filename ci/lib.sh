@@ -18,3 +18,6 @@ say() {
 since() {
 	echo $(($(date +%s) - $1))
 }
+
+# Directories of new kernel files, laid over the tree at their kernel path.
+OVERLAY_DIRS="mm include drivers fs kernel lib scripts tools Documentation"

@@ -7,7 +7,6 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 TARBALL=${TARBALL:-/usr/src/linux-source-6.12.tar.xz}
-OVERLAY_DIRS="mm include drivers fs kernel lib scripts tools Documentation"
 
 # --- 1. base tree ---------------------------------------------------------
 if [ -n "${KSRC:-}" ]; then

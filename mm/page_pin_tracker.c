@@ -23,17 +23,13 @@
 #include <linux/stackdepot.h>
 #include <linux/stacktrace.h>
 #include <linux/uaccess.h>
-#include <kunit/test.h>
 
 #include "internal.h"
+#include "page_pin_tracker_internal.h"
 
 #undef pr_fmt
 #define pr_fmt(fmt)	"page_pin_tracker: " fmt
 
-/* A count that reaches PPT_COUNT_MAX sticks there: it is no longer exact. */
-#define PPT_COUNT_MAX		INT_MAX
-#define PPT_OWNER_LONGTERM	0x80000000U
-#define PPT_OWNER_PID_MASK	0x3fffffffU
 #define PPT_STACK_DEPTH		16
 
 #ifdef CONFIG_SPARSEMEM
@@ -42,20 +38,13 @@
 #define PPT_EXT_RUN		1UL	/* look every record up */
 #endif
 
-struct page_pin_rec {
-	atomic_t count;			/* FOLL_PIN references on this page */
-	u32 owner;			/* pid of the first pinner | LONGTERM */
-	depot_stack_handle_t handle;	/* stack of the first pinning call */
-	u32 since;			/* jiffies of the first pin */
-};
-
 static bool page_pin_tracker_on __initdata;
 DEFINE_STATIC_KEY_FALSE(page_pin_tracker_key);
 EXPORT_SYMBOL(page_pin_tracker_key);
 
 static atomic_long_t ppt_bad_unpins = ATOMIC_LONG_INIT(0);
 static atomic_long_t ppt_freed_pinned = ATOMIC_LONG_INIT(0);
-static atomic_long_t ppt_saturated = ATOMIC_LONG_INIT(0);
+atomic_long_t ppt_saturated = ATOMIC_LONG_INIT(0);
 /* One report per kind; the test trigger re-arms them. */
 static bool ppt_warned_unpin;
 static bool ppt_warned_free;
@@ -90,11 +79,6 @@ struct page_ext_operations page_pin_tracker_ops = {
 	.init = init_page_pin_tracker,
 	.need_shared_flags = false,
 };
-
-static inline struct page_pin_rec *ppt_rec(struct page_ext *ext)
-{
-	return page_ext_data(ext, &page_pin_tracker_ops);
-}
 
 /*
  * Step to the record of @pfn, the @i-th page of a walk. page_ext is not
@@ -254,13 +238,34 @@ void __page_pin_tracker_unpin(struct folio *folio, struct page *page,
 	}
 }
 
+/*
+ * The number of entries from @pages[0] on that are consecutive pages of one
+ * folio (at least 1), so that their records can be walked with
+ * ppt_ext_next() instead of being looked up one by one.
+ */
+static unsigned long ppt_run(struct page **pages, unsigned long nr)
+{
+	struct folio *folio = page_folio(pages[0]);
+	unsigned long pfn = page_to_pfn(pages[0]), n;
+
+	for (n = 1; n < nr; n++)
+		if (!pages[n] || page_to_pfn(pages[n]) != pfn + n ||
+		    page_folio(pages[n]) != folio)
+			break;
+	return n;
+}
+
 void __page_pin_tracker_unpin_pages(struct page **pages, unsigned long nr)
 {
-	unsigned long i;
+	unsigned long i, n;
 
-	for (i = 0; i < nr; i++)
-		if (pages[i])
-			__page_pin_tracker_unpin(page_folio(pages[i]), pages[i], 1);
+	for (i = 0; i < nr; i += n) {
+		n = 1;
+		if (!pages[i])
+			continue;
+		n = ppt_run(pages + i, nr - i);
+		__page_pin_tracker_unpin(page_folio(pages[i]), pages[i], n);
+	}
 }
 
 static depot_stack_handle_t ppt_save_stack(void)
@@ -272,28 +277,56 @@ static depot_stack_handle_t ppt_save_stack(void)
 	return stack_depot_save(entries, n, GFP_NOWAIT | __GFP_NOWARN);
 }
 
-void __page_pin_tracker_attribute(struct page **pages, unsigned long nr)
+/*
+ * Attach the caller's stack, saved once into *@handle, to the new pins on
+ * the @nr consecutive pages that start at @page.
+ */
+static void ppt_attribute_run(struct page *page, unsigned long nr,
+			      depot_stack_handle_t *handle)
 {
-	depot_stack_handle_t handle = 0;
+	unsigned long pfn = page_to_pfn(page), i;
+	struct page_pin_rec *rec;
 	struct page_ext *ext;
-	unsigned long i;
 
-	for (i = 0; i < nr; i++) {
-		struct page_pin_rec *rec;
-
-		if (!pages[i] || is_zero_page(pages[i]))
-			continue;
-		ext = page_ext_get(pages[i]);
+	if (is_zero_page(page))
+		return;
+	for (i = 0, ext = NULL; i < nr; i++) {
+		ext = ppt_ext_next(ext, pfn + i, i);
 		if (!ext)
 			continue;
 		rec = ppt_rec(ext);
 		if (atomic_read(&rec->count) && !READ_ONCE(rec->handle)) {
-			if (!handle)
-				handle = ppt_save_stack();
-			WRITE_ONCE(rec->handle, handle);
+			if (!*handle)
+				*handle = ppt_save_stack();
+			WRITE_ONCE(rec->handle, *handle);
 		}
-		page_ext_put(ext);
 	}
+	ppt_ext_done(ext);
+}
+
+void __page_pin_tracker_attribute(struct page **pages, unsigned long nr)
+{
+	depot_stack_handle_t handle = 0;
+	unsigned long i, n;
+
+	for (i = 0; i < nr; i += n) {
+		n = 1;
+		if (!pages[i])
+			continue;
+		n = ppt_run(pages + i, nr - i);
+		ppt_attribute_run(pages[i], n, &handle);
+	}
+}
+
+void __page_pin_tracker_attribute_folios(struct folio **folios,
+					 unsigned long nr)
+{
+	depot_stack_handle_t handle = 0;
+	unsigned long i;
+
+	for (i = 0; i < nr; i++)
+		if (folios[i])
+			ppt_attribute_run(&folios[i]->page, 1, &handle);
 }
 
 bool __page_pin_tracker_pinned(struct page *page)
@@ -585,218 +618,3 @@ static int __init page_pin_tracker_debugfs_init(void)
 	return 0;
 }
 late_initcall(page_pin_tracker_debugfs_init);
-
-/* ---- KUnit ----------------------------------------------------------------- */
-#if IS_ENABLED(CONFIG_PAGE_PIN_TRACKER_KUNIT_TEST)
-
-static int ppt_count(struct page *page)
-{
-	struct page_ext *ext = page_ext_get(page);
-	int count;
-
-	if (!ext)
-		return -1;
-	count = atomic_read(&ppt_rec(ext)->count);
-	page_ext_put(ext);
-	return count;
-}
-
-static void ppt_set_count(struct page *page, int count)
-{
-	struct page_ext *ext = page_ext_get(page);
-
-	if (ext) {
-		atomic_set(&ppt_rec(ext)->count, count);
-		page_ext_put(ext);
-	}
-}
-
-static int ppt_test_init(struct kunit *test)
-{
-	if (!page_pin_tracker_enabled())
-		kunit_skip(test, "boot with page_pin_tracker=on");
-	return 0;
-}
-
-static void ppt_test_grab_put(struct kunit *test)
-{
-	struct page *page = alloc_page(GFP_KERNEL);
-	struct folio *folio;
-
-	KUNIT_ASSERT_NOT_NULL(test, page);
-	folio = page_folio(page);
-	KUNIT_EXPECT_EQ(test, ppt_count(page), 0);
-	KUNIT_ASSERT_EQ(test, try_grab_folio(folio, page, 1, FOLL_PIN), 0);
-	KUNIT_EXPECT_EQ(test, ppt_count(page), 1);
-	KUNIT_ASSERT_EQ(test, try_grab_folio(folio, page, 1,
-					     FOLL_PIN | FOLL_LONGTERM), 0);
-	KUNIT_EXPECT_EQ(test, ppt_count(page), 2);
-	KUNIT_EXPECT_TRUE(test, folio_maybe_dma_pinned(folio));
-	unpin_user_page(page);
-	KUNIT_EXPECT_EQ(test, ppt_count(page), 1);
-	unpin_user_page(page);
-	KUNIT_EXPECT_EQ(test, ppt_count(page), 0);
-	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(folio));
-	/* FOLL_GET references are not pins. */
-	KUNIT_ASSERT_EQ(test, try_grab_folio(folio, page, 1, FOLL_GET), 0);
-	KUNIT_EXPECT_EQ(test, ppt_count(page), 0);
-	put_page(page);
-	__free_page(page);
-}
-
-static void ppt_test_plain_refs(struct kunit *test)
-{
-	struct page *page = alloc_page(GFP_KERNEL);
-	struct folio *folio;
-
-	KUNIT_ASSERT_NOT_NULL(test, page);
-	folio = page_folio(page);
-	folio_ref_add(folio, GUP_PIN_COUNTING_BIAS);
-	/* The stock heuristic would say "pinned" here. */
-	KUNIT_EXPECT_GE(test, (unsigned int)folio_ref_count(folio),
-			GUP_PIN_COUNTING_BIAS);
-	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(folio));
-	KUNIT_ASSERT_EQ(test, try_grab_folio(folio, page, 1, FOLL_PIN), 0);
-	KUNIT_EXPECT_TRUE(test, folio_maybe_dma_pinned(folio));
-	unpin_user_page(page);
-	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(folio));
-	folio_ref_sub(folio, GUP_PIN_COUNTING_BIAS);
-	__free_page(page);
-}
-
-static void ppt_test_large_folio(struct kunit *test)
-{
-	struct folio *folio = folio_alloc(GFP_KERNEL, 2);
-	struct page *pages[2];
-	int i;
-
-	KUNIT_ASSERT_NOT_NULL(test, folio);
-	/* Pin pages 1..2, as GUP does for part of a THP. */
-	KUNIT_ASSERT_EQ(test, try_grab_folio(folio, folio_page(folio, 1), 2,
-					     FOLL_PIN), 0);
-	KUNIT_EXPECT_EQ(test, ppt_count(folio_page(folio, 0)), 0);
-	KUNIT_EXPECT_EQ(test, ppt_count(folio_page(folio, 1)), 1);
-	KUNIT_EXPECT_EQ(test, ppt_count(folio_page(folio, 2)), 1);
-	KUNIT_EXPECT_EQ(test, ppt_count(folio_page(folio, 3)), 0);
-	KUNIT_EXPECT_TRUE(test, folio_maybe_dma_pinned(folio));
-	/* Release through the page array API, out of order. */
-	pages[0] = folio_page(folio, 2);
-	pages[1] = folio_page(folio, 1);
-	unpin_user_pages(pages, 2);
-	for (i = 0; i < 4; i++)
-		KUNIT_EXPECT_EQ(test, ppt_count(folio_page(folio, i)), 0);
-	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(folio));
-
-	/* Folio-level pin and release (memfd_pin_folios()/unpin_folio()). */
-	KUNIT_ASSERT_EQ(test, try_grab_folio(folio, NULL, 1, FOLL_PIN), 0);
-	KUNIT_EXPECT_EQ(test, ppt_count(folio_page(folio, 0)), 1);
-	unpin_folio(folio);
-	KUNIT_EXPECT_EQ(test, ppt_count(folio_page(folio, 0)), 0);
-
-	/* A range release. */
-	KUNIT_ASSERT_EQ(test, try_grab_folio(folio, folio_page(folio, 0), 4,
-					     FOLL_PIN), 0);
-	unpin_user_page_range_dirty_lock(folio_page(folio, 0), 4, false);
-	for (i = 0; i < 4; i++)
-		KUNIT_EXPECT_EQ(test, ppt_count(folio_page(folio, i)), 0);
-	folio_put(folio);
-}
-
-static void ppt_test_rollback(struct kunit *test)
-{
-	struct folio *folio = folio_alloc(GFP_KERNEL, 0);
-	struct page *pages[2];
-
-	KUNIT_ASSERT_NOT_NULL(test, folio);
-	pages[0] = &folio->page;
-	pages[1] = &folio->page;
-	/*
-	 * GUP rolls back a partial pin with unpin_user_pages() (longterm
-	 * migration, GUP-fast racing fork): the page and its refcount must
-	 * both end up where they started.
-	 */
-	KUNIT_ASSERT_EQ(test, try_grab_folio(folio, pages[0], 1, FOLL_PIN), 0);
-	KUNIT_ASSERT_EQ(test, try_grab_folio(folio, pages[1], 1, FOLL_PIN), 0);
-	KUNIT_EXPECT_EQ(test, ppt_count(pages[0]), 2);
-	unpin_user_pages(pages, 2);
-	KUNIT_EXPECT_EQ(test, ppt_count(pages[0]), 0);
-	KUNIT_EXPECT_EQ(test, folio_ref_count(folio), 1);
-	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(folio));
-	folio_put(folio);
-}
-
-static void ppt_test_zero_page(struct kunit *test)
-{
-	struct page *zero = ZERO_PAGE(0);
-	int before = ppt_count(zero);
-
-	KUNIT_ASSERT_EQ(test, try_grab_folio(page_folio(zero), zero, 1,
-					     FOLL_PIN), 0);
-	KUNIT_EXPECT_EQ(test, ppt_count(zero), before);
-	unpin_user_page(zero);
-	KUNIT_EXPECT_EQ(test, ppt_count(zero), before);
-	KUNIT_EXPECT_EQ(test, before, 0);
-}
-
-static void ppt_test_limits(struct kunit *test)
-{
-	struct page *page = alloc_page(GFP_KERNEL);
-	long saturated = atomic_long_read(&ppt_saturated);
-
-	KUNIT_ASSERT_NOT_NULL(test, page);
-	ppt_set_count(page, PPT_COUNT_MAX - 1);
-	__page_pin_tracker_pin(page_folio(page), page, 1, 0);
-	KUNIT_EXPECT_EQ(test, ppt_count(page), PPT_COUNT_MAX);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&ppt_saturated), saturated + 1);
-	/* A saturated count sticks: neither pins nor unpins move it. */
-	__page_pin_tracker_pin(page_folio(page), page, 1, 0);
-	KUNIT_EXPECT_EQ(test, ppt_count(page), PPT_COUNT_MAX);
-	__page_pin_tracker_unpin(page_folio(page), page, 1);
-	KUNIT_EXPECT_EQ(test, ppt_count(page), PPT_COUNT_MAX);
-	ppt_set_count(page, 0);
-	atomic_long_set(&ppt_saturated, saturated);
-	__free_page(page);
-}
-
-static void ppt_test_attribution(struct kunit *test)
-{
-	struct page *page = alloc_page(GFP_KERNEL);
-	struct page_ext *ext;
-	struct page_pin_rec *rec;
-
-	KUNIT_ASSERT_NOT_NULL(test, page);
-	KUNIT_ASSERT_EQ(test, try_grab_folio(page_folio(page), page, 1,
-					     FOLL_PIN | FOLL_LONGTERM), 0);
-	__page_pin_tracker_attribute(&page, 1);
-	ext = page_ext_get(page);
-	KUNIT_ASSERT_NOT_NULL(test, ext);
-	rec = ppt_rec(ext);
-	KUNIT_EXPECT_NE(test, rec->handle, 0);
-	KUNIT_EXPECT_EQ(test, rec->owner & PPT_OWNER_PID_MASK,
-			(u32)task_pid_nr(current));
-	KUNIT_EXPECT_TRUE(test, rec->owner & PPT_OWNER_LONGTERM);
-	page_ext_put(ext);
-	unpin_user_page(page);
-	__free_page(page);
-}
-
-static struct kunit_case ppt_test_cases[] = {
-	KUNIT_CASE(ppt_test_grab_put),
-	KUNIT_CASE(ppt_test_plain_refs),
-	KUNIT_CASE(ppt_test_large_folio),
-	KUNIT_CASE(ppt_test_rollback),
-	KUNIT_CASE(ppt_test_zero_page),
-	KUNIT_CASE(ppt_test_limits),
-	KUNIT_CASE(ppt_test_attribution),
-	{}
-};
-
-static struct kunit_suite ppt_test_suite = {
-	.name = "page_pin_tracker",
-	.init = ppt_test_init,
-	.test_cases = ppt_test_cases,
-};
-
-kunit_test_suites(&ppt_test_suite);
-
-#endif /* CONFIG_PAGE_PIN_TRACKER_KUNIT_TEST */

@@ -27,6 +27,8 @@ void __page_pin_tracker_unpin(struct folio *folio, struct page *page,
 			      unsigned long nr);
 void __page_pin_tracker_unpin_pages(struct page **pages, unsigned long nr);
 void __page_pin_tracker_attribute(struct page **pages, unsigned long nr);
+void __page_pin_tracker_attribute_folios(struct folio **folios,
+					 unsigned long nr);
 bool __page_pin_tracker_pinned(struct page *page);
 void __page_pin_tracker_free(struct page *page, unsigned int order);
 
@@ -73,6 +75,14 @@ static inline void page_pin_tracker_attribute(struct page **pages,
 		__page_pin_tracker_attribute(pages, nr);
 }
 
+/* The same for folio-level pins (memfd_pin_folios()), on the head pages. */
+static inline void page_pin_tracker_attribute_folios(struct folio **folios,
+						     unsigned long nr)
+{
+	if (page_pin_tracker_enabled())
+		__page_pin_tracker_attribute_folios(folios, nr);
+}
+
 /*
  * Called only once the refcount heuristic said "maybe pinned": true unless
  * the tracker knows @page has no pin.
@@ -115,6 +125,11 @@ static inline void page_pin_tracker_unpin_pages(struct page **pages,
 
 static inline void page_pin_tracker_attribute(struct page **pages,
 					      unsigned long nr)
+{
+}
+
+static inline void page_pin_tracker_attribute_folios(struct folio **folios,
+						     unsigned long nr)
 {
 }
 
