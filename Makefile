@@ -20,6 +20,8 @@
 #                     boots; medians and ratios; page_ext bytes per page)
 #   make bench-rdma   ibv_reg_mr/ibv_dereg_mr of 1 GiB on rxe (4 KiB pages,
 #                     THP, hugetlb) with the pin tracker off and on
+#   make bench-uffd   PAGEMAP_SCAN over 1 GiB with and without PAGE_IS_PINNED
+#                     and PM_SCAN_PINNED_WRITTEN (medians and ratios)
 #   make clean        remove build/ (keeps nothing)
 #
 # KSRC=/path/to/linux-6.12.y uses that tree instead of Debian's
@@ -28,7 +30,7 @@
 export KSRC ACCEL VARIANT
 SHELL := /bin/bash
 
-.PHONY: all check deps tree kernel selftests series bisect-check cocci-report compile-test check-off bench bench-rdma clean
+.PHONY: all check deps tree kernel selftests series bisect-check cocci-report compile-test check-off bench bench-rdma bench-uffd clean
 
 all: deps
 	SKIP_HOST=1 SHOW_OUTPUT=1 ci/check.sh vm/plans/demo.sh
@@ -68,6 +70,9 @@ bench: kernel
 
 bench-rdma: kernel
 	ci/bench-rdma.sh
+
+bench-uffd: kernel
+	ci/bench-uffd.sh
 
 clean:
 	rm -rf build

@@ -46,3 +46,7 @@ fi
 # RDMA pin tests on soft-RoCE: ibv_rc_pingpong, rdma-core's own suite
 # and rdma_pin (see vm/plans/rdma.sh; about a minute under TCG).
 "$(dirname "$0")/rdma.sh" "$ST"
+# uffd-wp, PAGEMAP_SCAN and soft-dirty against DMA pins: PAGE_IS_PINNED,
+# PM_SCAN_PINNED_WRITTEN, UFFD_FEATURE_WP_PINNED (exact with the tracker,
+# maybe-pinned semantics with it off).
+echo "pin_wp|600||tap|$ST/pin_wp"
