@@ -53,14 +53,31 @@ say "base: $(cat "$BUILD/BASE_VERSION")"
 # --- 2. quilt series --------------------------------------------------------
 # The tree's patches/ is a link to the repo's, so quilt reads our series.
 # When the series or any patch changes, pop everything and push again.
+# quilt cannot pop patches that the new series no longer lists (a patch
+# renamed or removed): then undo them from quilt's own backups in .pc/,
+# newest first. An empty backup stands for a file the patch created.
+restore_from_pc() {
+	local p f
+	[ -f .pc/applied-patches ] || return 1
+	for p in $(tac .pc/applied-patches); do
+		(cd ".pc/$p" && find . -type f ! -name '.*' | sed 's|^\./||') | while read -r f; do
+			if [ -s ".pc/$p/$f" ]; then
+				cp -p ".pc/$p/$f" "$f"
+			else
+				rm -f "$f"
+			fi
+		done
+	done
+	rm -rf .pc
+}
 cd "$SRC"
 ln -sfn "$TOP/patches" patches
 series_hash=$(cd "$TOP/patches" && cat series $(grep -v '^[[:space:]]*\(#\|$\)' series | awk '{print $1}') 2>/dev/null | sha1sum | cut -d' ' -f1)
 if [ "$(cat .pintest-series 2>/dev/null)" != "$series_hash" ]; then
 	if [ -d .pc ] && [ -n "$(QUILT_PATCHES=patches quilt applied 2>/dev/null)" ]; then
 		say "series changed: popping the old one"
-		QUILT_PATCHES=patches quilt pop -a -f -q >/dev/null ||
-			die "quilt pop failed; remove $SRC to start again"
+		QUILT_PATCHES=patches quilt pop -a -f -q >/dev/null 2>&1 ||
+			restore_from_pc || die "quilt pop failed; remove $SRC to start again"
 	fi
 	rm -f .pintest-series
 	if grep -q '^[[:space:]]*[^#[:space:]]' "$TOP/patches/series"; then
