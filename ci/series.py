@@ -88,6 +88,16 @@ def check():
         cases.append((key in names, 'patches/new-files: %s is in patches/series'
                       % key))
     for n, new_only in series:
+        if not new_only:
+            # An empty context line is written as an empty line (as
+            # git diff.suppressBlankEmpty does): patch, quilt and git apply
+            # take it, and checkpatch run on the .patch file as a plain
+            # file (it does so for files git tracks) sees no trailing
+            # whitespace. Fix: sed -i 's/^ $//' patches/NAME.
+            with open(os.path.join(TOP, 'patches', n)) as f:
+                blank = sum(1 for line in f if line == ' \n')
+            cases.append((blank == 0, 'patches/%s has no " " context lines'
+                          ' (%d)' % (n, blank)))
         if new_only:
             ok = n in fmap and os.path.exists(os.path.join(TOP, 'patches', n))
             cases.append((ok, '#new-only %s has a header and new files' % n))
