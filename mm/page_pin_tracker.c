@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * page_pin_tracker: exact, attributed FOLL_PIN accounting per 4 KiB page.
+ * page_pin_tracker: exact, attributed FOLL_PIN accounting.
  *
- * Each page gets a 16-byte page_ext record: the number of FOLL_PIN
- * references on that page, the pid of the task that took the first pin
- * (plus a long-term flag), the stack depot handle of the GUP call that
- * took it and the jiffies of that first pin. The counts are maintained by
- * the hooks in mm/gup.c, checked when pages are freed, and listed in
- * debugfs. See Documentation/mm/page_pin_tracker.rst.
+ * Each page gets a 16-byte page_ext record (see page_pin_tracker_internal.h)
+ * with the number of FOLL_PIN references on that page. Pins are counted
+ * where the kernel takes them: a pin of a whole large folio (a GUP-fast PMD
+ * or PUD leaf, memfd_pin_folios()) is one update of the folio's count, kept
+ * in page 1's record, and counts for every page of the folio; a pin of some
+ * pages updates their own counts. The first pin of a folio records the
+ * process, the time and the stack of the pinning call. The counts are
+ * maintained by the hooks in mm/gup.c, checked when pages are freed, and
+ * listed in debugfs. See Documentation/mm/page_pin_tracker.rst.
  */
 #include <linux/debugfs.h>
 #include <linux/jiffies.h>
@@ -17,11 +20,13 @@
 #include <linux/page_ext.h>
 #include <linux/page_pin_tracker.h>
 #include <linux/pid_namespace.h>
+#include <linux/ratelimit.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/stackdepot.h>
 #include <linux/stacktrace.h>
+#include <linux/threads.h>
 #include <linux/uaccess.h>
 
 #include "internal.h"
@@ -30,7 +35,7 @@
 #undef pr_fmt
 #define pr_fmt(fmt)	"page_pin_tracker: " fmt
 
-#define PPT_STACK_DEPTH		16
+#define PPT_STACK_DEPTH		24
 
 #ifdef CONFIG_SPARSEMEM
 #define PPT_EXT_RUN		PAGES_PER_SECTION
@@ -40,14 +45,12 @@
 
 static bool page_pin_tracker_on __initdata;
 DEFINE_STATIC_KEY_FALSE(page_pin_tracker_key);
-EXPORT_SYMBOL(page_pin_tracker_key);
+EXPORT_SYMBOL_GPL(page_pin_tracker_key);
 
-static atomic_long_t ppt_bad_unpins = ATOMIC_LONG_INIT(0);
-static atomic_long_t ppt_freed_pinned = ATOMIC_LONG_INIT(0);
+atomic_long_t ppt_bad_unpins = ATOMIC_LONG_INIT(0);
+atomic_long_t ppt_freed_pinned = ATOMIC_LONG_INIT(0);
 atomic_long_t ppt_saturated = ATOMIC_LONG_INIT(0);
-/* One report per kind; the test trigger re-arms them. */
-static bool ppt_warned_unpin;
-static bool ppt_warned_free;
+bool ppt_quiet;
 static pid_t ppt_filter_pid;
 
 static int __init early_page_pin_tracker_param(char *buf)
@@ -102,40 +105,124 @@ static void ppt_ext_done(struct page_ext *ext)
 		page_ext_put(ext);
 }
 
-static void ppt_record_first(struct page_pin_rec *rec, unsigned int gup_flags)
+/* The folio's own counts live in page 1's record, next to the head's. */
+static struct page_pin_rec *ppt_folio_rec(struct page_ext *head_ext)
 {
-	u32 owner = task_pid_nr(current) & PPT_OWNER_PID_MASK;
+	return ppt_rec(page_ext_next(head_ext));
+}
+
+static u32 ppt_owner(unsigned int gup_flags)
+{
+	u32 owner = task_tgid_nr(current) & PPT_OWNER_PID_MASK;
 
 	if (gup_flags & FOLL_LONGTERM)
 		owner |= PPT_OWNER_LONGTERM;
-	WRITE_ONCE(rec->handle, 0);
-	WRITE_ONCE(rec->since, (u32)jiffies);
-	WRITE_ONCE(rec->owner, owner);
+	return owner;
 }
 
-static void ppt_pin_one(struct page_pin_rec *rec, unsigned int gup_flags)
+static depot_stack_handle_t ppt_save_stack(void)
 {
-	int old = atomic_fetch_add_unless(&rec->count, 1, PPT_COUNT_MAX);
+	unsigned long entries[PPT_STACK_DEPTH];
+	unsigned int n;
 
-	if (old == 0) {
-		ppt_record_first(rec, gup_flags);
-	} else if (old == PPT_COUNT_MAX - 1) {
-		atomic_long_inc(&ppt_saturated);
-	} else if ((gup_flags & FOLL_LONGTERM) &&
-		   !(READ_ONCE(rec->owner) & PPT_OWNER_LONGTERM)) {
-		WRITE_ONCE(rec->owner, READ_ONCE(rec->owner) | PPT_OWNER_LONGTERM);
-	}
+	n = stack_trace_save(entries, ARRAY_SIZE(entries), 2);
+	return stack_depot_save(entries, n, GFP_NOWAIT | __GFP_NOWARN);
 }
 
-static void ppt_report(struct page *page, struct page_pin_rec *rec,
-		       bool *warned, const char *what)
+void __page_pin_tracker_call_begin(struct page_pin_tracker_call *call,
+				   unsigned int gup_flags)
 {
-	depot_stack_handle_t handle = READ_ONCE(rec->handle);
-	u32 owner = READ_ONCE(rec->owner);
-
-	if (READ_ONCE(*warned))
+	if (current->ppt_call)
 		return;
-	WRITE_ONCE(*warned, true);
+	call->owner = ppt_owner(gup_flags);
+	call->since = (u32)jiffies;
+	call->handle = 0;
+	current->ppt_call = call;
+}
+
+void __page_pin_tracker_call_end(struct page_pin_tracker_call *call)
+{
+	if (current->ppt_call == call)
+		current->ppt_call = NULL;
+}
+
+/*
+ * The first pin of a small folio, or of any page of a large one: name the
+ * pinning call in @rec. Outside a bracketed call (folio_add_pin() of
+ * legacy direct I/O), the stack is saved here.
+ */
+static void ppt_record_first(struct page_pin_rec *rec, unsigned int gup_flags)
+{
+	struct page_pin_tracker_call *call = current->ppt_call;
+	depot_stack_handle_t handle;
+	u32 owner, since;
+
+	if (call) {
+		if (!call->handle)
+			call->handle = ppt_save_stack();
+		owner = call->owner | ppt_owner(gup_flags);
+		since = call->since;
+		handle = call->handle;
+	} else {
+		owner = ppt_owner(gup_flags);
+		since = (u32)jiffies;
+		handle = ppt_save_stack();
+	}
+	WRITE_ONCE(rec->handle, handle);
+	WRITE_ONCE(rec->since, since);
+	atomic_set(&rec->owner, owner);
+}
+
+static void ppt_mark_longterm(struct page_pin_rec *rec, unsigned int gup_flags)
+{
+	if ((gup_flags & FOLL_LONGTERM) &&
+	    !(atomic_read(&rec->owner) & PPT_OWNER_LONGTERM))
+		atomic_or(PPT_OWNER_LONGTERM, &rec->owner);
+}
+
+/*
+ * Add @nr to a count, stopping at PPT_COUNT_MAX. Returns the old value;
+ * *@added is what was really added.
+ */
+static int ppt_count_add(atomic_t *count, int nr, int *added)
+{
+	int old = atomic_read(count), new;
+
+	do {
+		new = old > PPT_COUNT_MAX - nr ? PPT_COUNT_MAX : old + nr;
+	} while (!atomic_try_cmpxchg(count, &old, new));
+	if (new == PPT_COUNT_MAX && old != PPT_COUNT_MAX)
+		atomic_long_inc(&ppt_saturated);
+	*added = new - old;
+	return old;
+}
+
+enum ppt_drop {
+	PPT_DROPPED,	/* one pin dropped */
+	PPT_STUCK,	/* the count is saturated: left as it is */
+	PPT_NONE,	/* no pin to drop */
+};
+
+static enum ppt_drop ppt_drop_one(atomic_t *count)
+{
+	int old = atomic_read(count);
+
+	do {
+		if (old == 0)
+			return PPT_NONE;
+		if (old == PPT_COUNT_MAX)
+			return PPT_STUCK;
+	} while (!atomic_try_cmpxchg(count, &old, old - 1));
+	return PPT_DROPPED;
+}
+
+static void ppt_report(struct page *page, u32 owner,
+		       depot_stack_handle_t handle, const char *what)
+{
+	static DEFINE_RATELIMIT_STATE(ppt_rs, 10 * HZ, 2);
+
+	if (READ_ONCE(ppt_quiet) || !__ratelimit(&ppt_rs))
+		return;
 	if (owner)
 		pr_warn("%s: pfn 0x%lx, last pinned by pid %u%s\n", what,
 			page_to_pfn(page), owner & PPT_OWNER_PID_MASK,
@@ -150,45 +237,189 @@ static void ppt_report(struct page *page, struct page_pin_rec *rec,
 	} else {
 		pr_warn("no pin stack recorded\n");
 	}
-	WARN(1, "page_pin_tracker: %s\n", what);
+	dump_stack();
 }
 
-/* Returns false when @rec had no pin to drop (a bad unpin). */
-static bool ppt_unpin_one(struct page_pin_rec *rec)
-{
-	int old = atomic_read(&rec->count);
-
-	do {
-		if (old == 0)
-			return false;
-		if (old == PPT_COUNT_MAX)
-			return true;
-	} while (!atomic_try_cmpxchg(&rec->count, &old, old - 1));
-	return true;
-}
-
-static void ppt_bad_unpin(struct page *page, struct page_pin_rec *rec)
+static void ppt_bad_unpin(struct page *page, struct page_pin_rec *attr)
 {
 	atomic_long_inc(&ppt_bad_unpins);
-	ppt_report(page, rec, &ppt_warned_unpin,
+	ppt_report(page, atomic_read(&attr->owner), READ_ONCE(attr->handle),
 		   "unpin of a page with no recorded pin");
+}
+
+static void ppt_pin_small(struct folio *folio, unsigned long nr,
+			  unsigned int gup_flags)
+{
+	struct page_ext *ext = page_ext_get(&folio->page);
+	struct page_pin_rec *rec;
+	int added;
+
+	if (!ext)
+		return;
+	rec = ppt_rec(ext);
+	if (!ppt_count_add(&rec->count, nr, &added))
+		ppt_record_first(rec, gup_flags);
+	else
+		ppt_mark_longterm(rec, gup_flags);
+	page_ext_put(ext);
+}
+
+/*
+ * How many pins of the whole folio a hook's (@page, @nr) means: a NULL
+ * @page is @nr of them (memfd_pin_folios(), unpin_folios()), a run of all
+ * pages of the folio is one. 0 means a run of @nr pages from @page.
+ */
+static unsigned long ppt_wholes(struct folio *folio, struct page *page,
+				unsigned long nr)
+{
+	if (!page)
+		return nr;
+	return page == &folio->page && nr == folio_nr_pages(folio);
+}
+
+/*
+ * A large folio: a pin of the whole folio is one update of @full, a pin of
+ * some of its pages updates their counts. Either way @total tells whether
+ * this is the folio's first pin.
+ */
+static void ppt_pin_large(struct folio *folio, struct page *page,
+			  unsigned long nr, unsigned int gup_flags)
+{
+	struct page_ext *head_ext, *ext;
+	struct page_pin_rec *frec;
+	unsigned long pfn, i;
+	int added, sum = 0;
+
+	head_ext = page_ext_get(&folio->page);
+	if (!head_ext)
+		return;
+	frec = ppt_folio_rec(head_ext);
+	if (ppt_wholes(folio, page, nr)) {
+		ppt_count_add(&frec->full, ppt_wholes(folio, page, nr), &sum);
+	} else {
+		pfn = page_to_pfn(page);
+		for (i = 0, ext = NULL; i < nr; i++) {
+			ext = ppt_ext_next(ext, pfn + i, i);
+			if (!ext)
+				continue;
+			ppt_count_add(&ppt_rec(ext)->count, 1, &added);
+			sum += added;
+		}
+		ppt_ext_done(ext);
+	}
+	if (sum && !atomic_fetch_add(sum, &frec->total))
+		ppt_record_first(ppt_rec(head_ext), gup_flags);
+	else
+		ppt_mark_longterm(ppt_rec(head_ext), gup_flags);
+	page_ext_put(head_ext);
 }
 
 void __page_pin_tracker_pin(struct folio *folio, struct page *page,
 			    unsigned long nr, unsigned int gup_flags)
 {
-	struct page_ext *ext;
-	unsigned long pfn, i;
-
-	if (is_zero_folio(folio))
+	if (!nr || is_zero_folio(folio))
 		return;
-	pfn = page ? page_to_pfn(page) : folio_pfn(folio);
-	for (i = 0, ext = NULL; i < nr; i++) {
+	if (folio_test_large(folio))
+		ppt_pin_large(folio, page, nr, gup_flags);
+	else
+		ppt_pin_small(folio, nr, gup_flags);
+}
+
+static void ppt_add_others(struct folio *folio, unsigned long skip, int delta)
+{
+	unsigned long pfn = folio_pfn(folio), i;
+	struct page_ext *ext;
+	int added;
+
+	for (i = 0, ext = NULL; i < folio_nr_pages(folio); i++) {
 		ext = ppt_ext_next(ext, pfn + i, i);
-		if (ext)
-			ppt_pin_one(ppt_rec(ext), gup_flags);
+		if (!ext || pfn + i == skip)
+			continue;
+		if (delta > 0)
+			ppt_count_add(&ppt_rec(ext)->count, 1, &added);
+		else
+			ppt_drop_one(&ppt_rec(ext)->count);
 	}
 	ppt_ext_done(ext);
+}
+
+/*
+ * Page @pfn of @folio is unpinned but has no pin of its own: it must be
+ * covered by a pin of the whole folio, which becomes one pin on each of
+ * the other pages. Those are raised before the whole-folio pin goes, so
+ * that no query sees them unpinned in between. Returns false if there is
+ * no whole-folio pin; -EAGAIN if another CPU took it first.
+ */
+static int ppt_split_full(struct folio *folio, struct page_pin_rec *frec,
+			  unsigned long pfn)
+{
+	if (!atomic_read(&frec->full))
+		return -ENOENT;
+	ppt_add_others(folio, pfn, 1);
+	if (atomic_dec_if_positive(&frec->full) < 0) {
+		ppt_add_others(folio, pfn, -1);
+		return -EAGAIN;
+	}
+	/* One whole-folio pin out, nr - 1 page pins in. */
+	atomic_add(folio_nr_pages(folio) - 2, &frec->total);
+	return 0;
+}
+
+static void ppt_unpin_large(struct folio *folio, struct page *page,
+			    unsigned long nr)
+{
+	unsigned long pfn, i, wholes = ppt_wholes(folio, page, nr);
+	struct page_ext *head_ext, *ext;
+	struct page_pin_rec *frec, *rec;
+	int dropped = 0, ret;
+
+	head_ext = page_ext_get(&folio->page);
+	if (!head_ext)
+		return;
+	frec = ppt_folio_rec(head_ext);
+	if (wholes) {
+		while (wholes && atomic_dec_if_positive(&frec->full) >= 0) {
+			atomic_dec(&frec->total);
+			wholes--;
+		}
+		if (!wholes)
+			goto out;
+		/* No pin of the whole folio left: it was pinned page by page. */
+		page = &folio->page;
+		nr = folio_nr_pages(folio);
+	}
+again:
+	pfn = page_to_pfn(page);
+	for (i = 0, ext = NULL; i < nr; i++) {
+		ext = ppt_ext_next(ext, pfn + i, i);
+		if (!ext)
+			continue;
+		rec = ppt_rec(ext);
+		do {
+			switch (ppt_drop_one(&rec->count)) {
+			case PPT_DROPPED:
+				dropped++;
+				ret = 0;
+				break;
+			case PPT_STUCK:
+				ret = 0;
+				break;
+			default:
+				ret = ppt_split_full(folio, frec, pfn + i);
+				if (ret == -ENOENT)
+					ppt_bad_unpin(pfn_to_page(pfn + i),
+						      ppt_rec(head_ext));
+			}
+		} while (ret == -EAGAIN);
+	}
+	ppt_ext_done(ext);
+	if (wholes > 1) {
+		wholes--;
+		goto again;
+	}
+	atomic_sub(dropped, &frec->total);
+out:
+	page_ext_put(head_ext);
 }
 
 void __page_pin_tracker_unpin(struct folio *folio, struct page *page,
@@ -196,58 +427,77 @@ void __page_pin_tracker_unpin(struct folio *folio, struct page *page,
 {
 	struct page_ext *ext;
 	struct page_pin_rec *rec;
-	unsigned long pfn, i;
 
-	if (is_zero_folio(folio))
+	if (!nr || is_zero_folio(folio))
 		return;
-	if (page) {
-		pfn = page_to_pfn(page);
-		for (i = 0, ext = NULL; i < nr; i++) {
-			ext = ppt_ext_next(ext, pfn + i, i);
-			if (!ext)
-				continue;
-			rec = ppt_rec(ext);
-			if (!ppt_unpin_one(rec))
-				ppt_bad_unpin(pfn_to_page(pfn + i), rec);
-		}
-		ppt_ext_done(ext);
+	if (folio_test_large(folio)) {
+		ppt_unpin_large(folio, page, nr);
 		return;
 	}
+	ext = page_ext_get(&folio->page);
+	if (!ext)
+		return;
+	rec = ppt_rec(ext);
+	while (nr--)
+		if (ppt_drop_one(&rec->count) == PPT_NONE)
+			ppt_bad_unpin(&folio->page, rec);
+	page_ext_put(ext);
+}
 
-	/*
-	 * Folio-level release (unpin_folio(), unpin_user_folio(), ...): the
-	 * caller does not say which pages it pinned, so drop @nr pins from
-	 * the first pinned pages of the folio. The folio's total stays exact.
-	 */
+void __page_pin_tracker_unpin_folio_pages(struct folio *folio,
+					  unsigned long nr)
+{
+	unsigned long pfn, i, n;
+	struct page_ext *head_ext, *ext;
+	struct page_pin_rec *frec, *rec;
+	int dropped = 0;
+
+	if (!nr || is_zero_folio(folio))
+		return;
+	if (!folio_test_large(folio)) {
+		__page_pin_tracker_unpin(folio, &folio->page, nr);
+		return;
+	}
+	n = folio_nr_pages(folio);
+	head_ext = page_ext_get(&folio->page);
+	if (!head_ext)
+		return;
+	frec = ppt_folio_rec(head_ext);
+	if (nr == n && atomic_dec_if_positive(&frec->full) >= 0) {
+		atomic_dec(&frec->total);
+		goto out;
+	}
+	/* Nothing says which pages: take them in order. */
 	pfn = folio_pfn(folio);
-	for (i = 0, ext = NULL; nr && i < folio_nr_pages(folio); i++) {
+	for (i = 0, ext = NULL; nr && i < n; i++) {
 		ext = ppt_ext_next(ext, pfn + i, i);
 		if (!ext)
 			continue;
 		rec = ppt_rec(ext);
-		while (nr && atomic_read(&rec->count) && ppt_unpin_one(rec))
+		while (nr && ppt_drop_one(&rec->count) == PPT_DROPPED) {
 			nr--;
-	}
-	ppt_ext_done(ext);
-	if (nr) {
-		ext = page_ext_get(&folio->page);
-		if (ext) {
-			ppt_bad_unpin(&folio->page, ppt_rec(ext));
-			page_ext_put(ext);
+			dropped++;
 		}
 	}
+	ppt_ext_done(ext);
+	atomic_sub(dropped, &frec->total);
+	if (nr)
+		ppt_bad_unpin(&folio->page, ppt_rec(head_ext));
+out:
+	page_ext_put(head_ext);
 }
 
 /*
  * The number of entries from @pages[0] on that are consecutive pages of one
- * folio (at least 1), so that their records can be walked with
- * ppt_ext_next() instead of being looked up one by one.
+ * folio (at least 1), so that they are unpinned as one run.
  */
 static unsigned long ppt_run(struct page **pages, unsigned long nr)
 {
 	struct folio *folio = page_folio(pages[0]);
 	unsigned long pfn = page_to_pfn(pages[0]), n;
 
+	if (!folio_test_large(folio))
+		return 1;
 	for (n = 1; n < nr; n++)
 		if (!pages[n] || page_to_pfn(pages[n]) != pfn + n ||
 		    page_folio(pages[n]) != folio)
@@ -268,69 +518,9 @@ void __page_pin_tracker_unpin_pages(struct page **pages, unsigned long nr)
 	}
 }
 
-static depot_stack_handle_t ppt_save_stack(void)
-{
-	unsigned long entries[PPT_STACK_DEPTH];
-	unsigned int n;
-
-	n = stack_trace_save(entries, ARRAY_SIZE(entries), 2);
-	return stack_depot_save(entries, n, GFP_NOWAIT | __GFP_NOWARN);
-}
-
-/*
- * Attach the caller's stack, saved once into *@handle, to the new pins on
- * the @nr consecutive pages that start at @page.
- */
-static void ppt_attribute_run(struct page *page, unsigned long nr,
-			      depot_stack_handle_t *handle)
-{
-	unsigned long pfn = page_to_pfn(page), i;
-	struct page_pin_rec *rec;
-	struct page_ext *ext;
-
-	if (is_zero_page(page))
-		return;
-	for (i = 0, ext = NULL; i < nr; i++) {
-		ext = ppt_ext_next(ext, pfn + i, i);
-		if (!ext)
-			continue;
-		rec = ppt_rec(ext);
-		if (atomic_read(&rec->count) && !READ_ONCE(rec->handle)) {
-			if (!*handle)
-				*handle = ppt_save_stack();
-			WRITE_ONCE(rec->handle, *handle);
-		}
-	}
-	ppt_ext_done(ext);
-}
-
-void __page_pin_tracker_attribute(struct page **pages, unsigned long nr)
-{
-	depot_stack_handle_t handle = 0;
-	unsigned long i, n;
-
-	for (i = 0; i < nr; i += n) {
-		n = 1;
-		if (!pages[i])
-			continue;
-		n = ppt_run(pages + i, nr - i);
-		ppt_attribute_run(pages[i], n, &handle);
-	}
-}
-
-void __page_pin_tracker_attribute_folios(struct folio **folios,
-					 unsigned long nr)
-{
-	depot_stack_handle_t handle = 0;
-	unsigned long i;
-
-	for (i = 0; i < nr; i++)
-		if (folios[i])
-			ppt_attribute_run(&folios[i]->page, 1, &handle);
-}
-
 bool __page_pin_tracker_pinned(struct page *page)
 {
+	struct folio *folio = page_folio(page);
 	struct page_ext *ext = page_ext_get(page);
 	bool pinned;
 
@@ -338,9 +528,58 @@ bool __page_pin_tracker_pinned(struct page *page)
 		return true;
 	pinned = atomic_read(&ppt_rec(ext)->count) > 0;
 	page_ext_put(ext);
+	if (pinned || !folio_test_large(folio))
+		return pinned;
+	ext = page_ext_get(&folio->page);
+	if (!ext)
+		return true;
+	pinned = atomic_read(&ppt_folio_rec(ext)->full) > 0;
+	page_ext_put(ext);
 	return pinned;
 }
-EXPORT_SYMBOL(__page_pin_tracker_pinned);
+EXPORT_SYMBOL_GPL(__page_pin_tracker_pinned);
+
+static void ppt_forget(struct page_pin_rec *rec)
+{
+	if (unlikely(atomic_read(&rec->owner))) {
+		atomic_set(&rec->owner, 0);
+		WRITE_ONCE(rec->handle, 0);
+	}
+}
+
+static void ppt_freed_with_pins(struct page *page, struct page_pin_rec *attr)
+{
+	atomic_long_inc(&ppt_freed_pinned);
+	ppt_report(page, atomic_read(&attr->owner), READ_ONCE(attr->handle),
+		   "free of a page with recorded pins");
+}
+
+/* A large folio is checked in one read of its total. */
+static void ppt_free_large(struct page *page, unsigned int order)
+{
+	struct page_ext *head_ext, *ext;
+	struct page_pin_rec *head, *frec;
+	unsigned long pfn = page_to_pfn(page), i;
+
+	head_ext = page_ext_get(page);
+	if (!head_ext)
+		return;
+	head = ppt_rec(head_ext);
+	frec = ppt_folio_rec(head_ext);
+	if (unlikely(atomic_read(&frec->total) || atomic_read(&frec->full))) {
+		ppt_freed_with_pins(page, head);
+		for (i = 0, ext = NULL; i < (1UL << order); i++) {
+			ext = ppt_ext_next(ext, pfn + i, i);
+			if (ext)
+				atomic_set(&ppt_rec(ext)->count, 0);
+		}
+		ppt_ext_done(ext);
+		atomic_set(&frec->full, 0);
+		atomic_set(&frec->total, 0);
+	}
+	ppt_forget(head);
+	page_ext_put(head_ext);
+}
 
 void __page_pin_tracker_free(struct page *page, unsigned int order)
 {
@@ -348,25 +587,22 @@ void __page_pin_tracker_free(struct page *page, unsigned int order)
 	struct page_pin_rec *rec;
 	unsigned long pfn = page_to_pfn(page), i;
 
+	if (order && PageHead(page)) {
+		ppt_free_large(page, order);
+		return;
+	}
+	/* Small folios, or a high-order allocation that is not one folio. */
 	for (i = 0, ext = NULL; i < (1UL << order); i++) {
 		ext = ppt_ext_next(ext, pfn + i, i);
 		if (!ext)
 			continue;
 		rec = ppt_rec(ext);
-		if (likely(!atomic_read(&rec->count))) {
-			/* Forget the last pinner: the next user is someone else. */
-			if (unlikely(READ_ONCE(rec->owner))) {
-				WRITE_ONCE(rec->owner, 0);
-				WRITE_ONCE(rec->handle, 0);
-			}
-			continue;
+		if (unlikely(atomic_read(&rec->count))) {
+			ppt_freed_with_pins(pfn_to_page(pfn + i), rec);
+			atomic_set(&rec->count, 0);
 		}
-		atomic_long_inc(&ppt_freed_pinned);
-		ppt_report(pfn_to_page(pfn + i), rec, &ppt_warned_free,
-			   "free of a page with recorded pins");
-		atomic_set(&rec->count, 0);
-		WRITE_ONCE(rec->owner, 0);
-		WRITE_ONCE(rec->handle, 0);
+		/* Forget the last pinner: the next user is someone else. */
+		ppt_forget(rec);
 	}
 	ppt_ext_done(ext);
 }
@@ -380,21 +616,44 @@ struct ppt_snap {
 	u32 since;
 };
 
+/*
+ * A racy snapshot of one page's record, as page_owner reads its records:
+ * the page may be freed or its folio split meanwhile. For a page of a large
+ * folio, the count includes the folio's whole-folio pins and the owner is
+ * the folio's.
+ */
 static bool ppt_snapshot(unsigned long pfn, struct ppt_snap *s)
 {
-	struct page_ext *ext;
-	struct page_pin_rec *rec;
+	struct page_ext *ext, *head_ext = NULL;
+	struct page_pin_rec *rec, *attr;
+	struct folio *folio;
+	struct page *page;
 
 	if (!pfn_valid(pfn))
 		return false;
-	ext = page_ext_get(pfn_to_page(pfn));
+	page = pfn_to_page(pfn);
+	ext = page_ext_get(page);
 	if (!ext)
 		return false;
 	rec = ppt_rec(ext);
+	attr = rec;
 	s->count = atomic_read(&rec->count);
-	s->owner = READ_ONCE(rec->owner);
-	s->handle = READ_ONCE(rec->handle);
-	s->since = READ_ONCE(rec->since);
+	folio = page_folio(page);
+	if (folio_test_large(folio)) {
+		if (&folio->page != page)
+			head_ext = page_ext_get(&folio->page);
+		if (head_ext || &folio->page == page) {
+			attr = ppt_rec(head_ext ?: ext);
+			s->count += atomic_read(&ppt_folio_rec(head_ext ?: ext)->full);
+		} else {
+			attr = NULL;
+		}
+	}
+	s->owner = attr ? atomic_read(&attr->owner) : 0;
+	s->handle = attr ? READ_ONCE(attr->handle) : 0;
+	s->since = attr ? READ_ONCE(attr->since) : 0;
+	if (head_ext)
+		page_ext_put(head_ext);
 	page_ext_put(ext);
 	return s->count > 0;
 }
@@ -446,8 +705,13 @@ static ssize_t ppt_pinned_read(struct file *file, char __user *ubuf,
 	if (!kbuf)
 		return -ENOMEM;
 	for (; pfn < max_pfn; pfn++) {
-		if (!(pfn % 4096))
+		if (!(pfn % 4096)) {
+			if (fatal_signal_pending(current)) {
+				ret = -EINTR;
+				break;
+			}
 			cond_resched();
+		}
 		if (!ppt_snapshot(pfn, &s))
 			continue;
 		if (filter && (s.owner & PPT_OWNER_PID_MASK) != filter)
@@ -496,8 +760,11 @@ static int ppt_summary_show(struct seq_file *m, void *v)
 		bool lt;
 		pid_t pid;
 
-		if (!(pfn % 4096))
+		if (!(pfn % 4096)) {
+			if (fatal_signal_pending(current))
+				break;
 			cond_resched();
+		}
 		if (!ppt_snapshot(pfn, &s))
 			continue;
 		lt = s.owner & PPT_OWNER_LONGTERM;
@@ -535,7 +802,25 @@ static int ppt_summary_show(struct seq_file *m, void *v)
 	kfree(owners);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(ppt_summary);
+
+/*
+ * Big enough for the header and PPT_MAX_OWNERS + 1 owner lines, so that
+ * seq_file never has to run the scan again with a bigger buffer.
+ */
+#define PPT_SUMMARY_SIZE	(16 * 1024)
+
+static int ppt_summary_open(struct inode *inode, struct file *file)
+{
+	return single_open_size(file, ppt_summary_show, inode->i_private,
+				PPT_SUMMARY_SIZE);
+}
+
+static const struct file_operations ppt_summary_fops = {
+	.open = ppt_summary_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
 
 static int ppt_filter_get(void *data, u64 *val)
 {
@@ -545,63 +830,13 @@ static int ppt_filter_get(void *data, u64 *val)
 
 static int ppt_filter_set(void *data, u64 val)
 {
-	if (val > PPT_OWNER_PID_MASK)
+	if (val > PID_MAX_LIMIT)
 		return -EINVAL;
 	WRITE_ONCE(ppt_filter_pid, val);
 	return 0;
 }
 DEFINE_DEBUGFS_ATTRIBUTE(ppt_filter_fops, ppt_filter_get, ppt_filter_set,
 			 "%llu\n");
-
-/*
- * Test-only triggers for the mismatch reports. Neither corrupts anything:
- * "bad_unpin" unpins a page that holds GUP_PIN_COUNTING_BIAS plain
- * references (so the refcount stays balanced) but no pin; "free_pinned"
- * records a pin in the tracker only and frees the page.
- */
-static ssize_t ppt_trigger_write(struct file *file, const char __user *ubuf,
-				 size_t count, loff_t *ppos)
-{
-	struct folio *folio;
-	struct page *page;
-	char cmd[16];
-
-	if (count >= sizeof(cmd))
-		return -EINVAL;
-	if (copy_from_user(cmd, ubuf, count))
-		return -EFAULT;
-	cmd[count] = '\0';
-	strim(cmd);
-
-	if (!strcmp(cmd, "bad_unpin")) {
-		page = alloc_page(GFP_KERNEL);
-		if (!page)
-			return -ENOMEM;
-		folio = page_folio(page);
-		folio_ref_add(folio, GUP_PIN_COUNTING_BIAS);
-		pr_info("trigger: page with %d plain references is %spinned\n",
-			folio_ref_count(folio),
-			folio_maybe_dma_pinned(folio) ? "" : "not ");
-		WRITE_ONCE(ppt_warned_unpin, false);
-		unpin_user_page(page);
-		__free_page(page);
-	} else if (!strcmp(cmd, "free_pinned")) {
-		page = alloc_page(GFP_KERNEL);
-		if (!page)
-			return -ENOMEM;
-		__page_pin_tracker_pin(page_folio(page), page, 1, 0);
-		__page_pin_tracker_attribute(&page, 1);
-		WRITE_ONCE(ppt_warned_free, false);
-		__free_page(page);
-	} else {
-		return -EINVAL;
-	}
-	return count;
-}
-
-static const struct file_operations ppt_trigger_fops = {
-	.write = ppt_trigger_write,
-};
 
 static int __init page_pin_tracker_debugfs_init(void)
 {
@@ -614,7 +849,6 @@ static int __init page_pin_tracker_debugfs_init(void)
 	debugfs_create_file("summary", 0400, dir, NULL, &ppt_summary_fops);
 	debugfs_create_file_unsafe("filter_pid", 0600, dir, NULL,
 				   &ppt_filter_fops);
-	debugfs_create_file("test_trigger", 0200, dir, NULL, &ppt_trigger_fops);
 	return 0;
 }
 late_initcall(page_pin_tracker_debugfs_init);

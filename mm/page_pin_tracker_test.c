@@ -2,8 +2,9 @@
 /*
  * KUnit tests of the page pin tracker's accounting: grab and put, plain
  * references that the refcount heuristic takes for a pin, large folios page
- * by page, rollback, the zero page, counter saturation, attribution and
- * memfd_pin_folios().
+ * by page and whole, a whole-folio pin released page by page, page_add_pin()
+ * on a tail page, mismatch reports, rollback, the zero page, counter
+ * saturation, per-call attribution and memfd_pin_folios().
  * They run at boot and are skipped unless page_pin_tracker=on.
  */
 #include <kunit/test.h>
@@ -93,6 +94,26 @@ static void ppt_test_plain_refs(struct kunit *test)
 	__free_page(page);
 }
 
+/* The per-page answer of the tracker: own count plus whole-folio pins. */
+static bool ppt_pinned(struct folio *folio, int i)
+{
+	return page_pin_tracker_maybe_pinned(folio_page(folio, i));
+}
+
+static int ppt_folio_field(struct folio *folio, bool total)
+{
+	struct page_ext *ext = page_ext_get(&folio->page);
+	struct page_pin_rec *frec;
+	int val;
+
+	if (!ext)
+		return -1;
+	frec = ppt_rec(page_ext_next(ext));
+	val = atomic_read(total ? &frec->total : &frec->full);
+	page_ext_put(ext);
+	return val;
+}
+
 static void ppt_test_large_folio(struct kunit *test)
 {
 	struct folio *folio = folio_alloc(GFP_KERNEL, 2);
@@ -107,28 +128,168 @@ static void ppt_test_large_folio(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ppt_count(folio_page(folio, 1)), 1);
 	KUNIT_EXPECT_EQ(test, ppt_count(folio_page(folio, 2)), 1);
 	KUNIT_EXPECT_EQ(test, ppt_count(folio_page(folio, 3)), 0);
+	KUNIT_EXPECT_EQ(test, ppt_folio_field(folio, true), 2);
 	KUNIT_EXPECT_TRUE(test, folio_maybe_dma_pinned(folio));
+	KUNIT_EXPECT_FALSE(test, ppt_pinned(folio, 0));
+	KUNIT_EXPECT_TRUE(test, ppt_pinned(folio, 1));
+	KUNIT_EXPECT_FALSE(test, ppt_pinned(folio, 3));
 	/* Release through the page array API, out of order. */
 	pages[0] = folio_page(folio, 2);
 	pages[1] = folio_page(folio, 1);
 	unpin_user_pages(pages, 2);
 	for (i = 0; i < 4; i++)
 		KUNIT_EXPECT_EQ(test, ppt_count(folio_page(folio, i)), 0);
+	KUNIT_EXPECT_EQ(test, ppt_folio_field(folio, true), 0);
 	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(folio));
 
-	/* Folio-level pin and release (memfd_pin_folios()/unpin_folio()). */
-	KUNIT_ASSERT_EQ(test, try_grab_folio(folio, NULL, 1, FOLL_PIN), 0);
-	KUNIT_EXPECT_EQ(test, ppt_count(folio_page(folio, 0)), 1);
-	unpin_folio(folio);
-	KUNIT_EXPECT_EQ(test, ppt_count(folio_page(folio, 0)), 0);
-
 	/* A range release. */
-	KUNIT_ASSERT_EQ(test, try_grab_folio(folio, folio_page(folio, 0), 4,
+	KUNIT_ASSERT_EQ(test, try_grab_folio(folio, folio_page(folio, 0), 3,
 					     FOLL_PIN), 0);
-	unpin_user_page_range_dirty_lock(folio_page(folio, 0), 4, false);
+	unpin_user_page_range_dirty_lock(folio_page(folio, 0), 3, false);
 	for (i = 0; i < 4; i++)
 		KUNIT_EXPECT_EQ(test, ppt_count(folio_page(folio, i)), 0);
+	KUNIT_EXPECT_EQ(test, ppt_folio_field(folio, true), 0);
 	folio_put(folio);
+}
+
+/*
+ * A pin of the whole folio (memfd_pin_folios(), a GUP-fast PMD leaf) is
+ * one update and counts for every page (udmabuf over a PTE-mapped THP).
+ */
+static void ppt_test_whole_folio(struct kunit *test)
+{
+	struct folio *folio = folio_alloc(GFP_KERNEL, 2);
+	struct page *pages[4];
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_ASSERT_EQ(test, try_grab_folio(folio, NULL, 1, FOLL_PIN), 0);
+	KUNIT_EXPECT_EQ(test, ppt_folio_field(folio, false), 1);
+	KUNIT_EXPECT_EQ(test, ppt_folio_field(folio, true), 1);
+	for (i = 0; i < 4; i++) {
+		KUNIT_EXPECT_EQ(test, ppt_count(folio_page(folio, i)), 0);
+		KUNIT_EXPECT_TRUE(test, ppt_pinned(folio, i));
+	}
+	unpin_folio(folio);
+	KUNIT_EXPECT_EQ(test, ppt_folio_field(folio, false), 0);
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_FALSE(test, ppt_pinned(folio, i));
+
+	/* A run of all pages is a whole-folio pin; so is its release. */
+	for (i = 0; i < 4; i++)
+		pages[i] = folio_page(folio, i);
+	KUNIT_ASSERT_EQ(test, try_grab_folio(folio, pages[0], 4, FOLL_PIN), 0);
+	KUNIT_EXPECT_EQ(test, ppt_folio_field(folio, false), 1);
+	unpin_user_pages(pages, 4);
+	KUNIT_EXPECT_EQ(test, ppt_folio_field(folio, false), 0);
+	KUNIT_EXPECT_EQ(test, ppt_folio_field(folio, true), 0);
+
+	/* unpin_folios() of a folio listed twice drops two whole pins. */
+	KUNIT_ASSERT_EQ(test, try_grab_folio(folio, NULL, 2, FOLL_PIN), 0);
+	KUNIT_EXPECT_EQ(test, ppt_folio_field(folio, false), 2);
+	{
+		struct folio *folios[2] = { folio, folio };
+
+		unpin_folios(folios, 2);
+	}
+	KUNIT_EXPECT_EQ(test, ppt_folio_field(folio, false), 0);
+	KUNIT_EXPECT_EQ(test, ppt_folio_field(folio, true), 0);
+	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(folio));
+	folio_put(folio);
+}
+
+/*
+ * A whole-folio pin released page by page (pinned by a GUP-fast PMD leaf,
+ * released by a driver one page at a time): the first page release turns
+ * it into pins on the other pages, and no page ever looks unpinned early.
+ */
+static void ppt_test_whole_then_pages(struct kunit *test)
+{
+	struct folio *folio = folio_alloc(GFP_KERNEL, 2);
+	long bad = atomic_long_read(&ppt_bad_unpins);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_ASSERT_EQ(test, try_grab_folio(folio, folio_page(folio, 0), 4,
+					     FOLL_PIN), 0);
+	/* Someone else pins page 2 on its own. */
+	KUNIT_ASSERT_EQ(test, try_grab_folio(folio, folio_page(folio, 2), 1,
+					     FOLL_PIN), 0);
+	unpin_user_page(folio_page(folio, 1));
+	KUNIT_EXPECT_EQ(test, ppt_folio_field(folio, false), 0);
+	KUNIT_EXPECT_EQ(test, ppt_count(folio_page(folio, 0)), 1);
+	KUNIT_EXPECT_EQ(test, ppt_count(folio_page(folio, 1)), 0);
+	KUNIT_EXPECT_EQ(test, ppt_count(folio_page(folio, 2)), 2);
+	KUNIT_EXPECT_EQ(test, ppt_count(folio_page(folio, 3)), 1);
+	KUNIT_EXPECT_EQ(test, ppt_folio_field(folio, true), 4);
+	KUNIT_EXPECT_FALSE(test, ppt_pinned(folio, 1));
+	unpin_user_page(folio_page(folio, 0));
+	unpin_user_page(folio_page(folio, 2));
+	unpin_user_page(folio_page(folio, 3));
+	/* The other pinner's page is still pinned, by it alone. */
+	KUNIT_EXPECT_TRUE(test, ppt_pinned(folio, 2));
+	KUNIT_EXPECT_FALSE(test, ppt_pinned(folio, 3));
+	unpin_user_page(folio_page(folio, 2));
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_EQ(test, ppt_count(folio_page(folio, i)), 0);
+	KUNIT_EXPECT_EQ(test, ppt_folio_field(folio, true), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ppt_bad_unpins), bad);
+	folio_put(folio);
+}
+
+/*
+ * Legacy direct I/O (fs/direct-io.c) adds a pin with page_add_pin() on a
+ * tail page and drops it with unpin_user_page() of that page.
+ */
+static void ppt_test_add_pin_tail(struct kunit *test)
+{
+	struct folio *folio = folio_alloc(GFP_KERNEL, 2);
+	struct page *tail;
+	long bad = atomic_long_read(&ppt_bad_unpins);
+
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	tail = folio_page(folio, 1);
+	KUNIT_ASSERT_EQ(test, try_grab_folio(folio, tail, 1, FOLL_PIN), 0);
+	page_add_pin(tail);
+	KUNIT_EXPECT_EQ(test, ppt_count(tail), 2);
+	KUNIT_EXPECT_EQ(test, ppt_count(&folio->page), 0);
+	unpin_user_page(tail);
+	unpin_user_page(tail);
+	KUNIT_EXPECT_EQ(test, ppt_count(tail), 0);
+	KUNIT_EXPECT_EQ(test, ppt_folio_field(folio, true), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ppt_bad_unpins), bad);
+	folio_put(folio);
+}
+
+/* Mismatches are counted and the records stay consistent. */
+static void ppt_test_mismatch(struct kunit *test)
+{
+	long bad = atomic_long_read(&ppt_bad_unpins);
+	long freed = atomic_long_read(&ppt_freed_pinned);
+	struct folio *folio;
+	struct page *page;
+
+	WRITE_ONCE(ppt_quiet, true);
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	/* The tracker alone: no refcount or vmstat is touched. */
+	__page_pin_tracker_unpin(page_folio(page), page, 1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ppt_bad_unpins), bad + 1);
+	KUNIT_EXPECT_EQ(test, ppt_count(page), 0);
+	__page_pin_tracker_pin(page_folio(page), page, 1, 0);
+	__free_page(page);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ppt_freed_pinned), freed + 1);
+
+	folio = folio_alloc(GFP_KERNEL, 2);
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	__page_pin_tracker_pin(folio, NULL, 1, 0);
+	__page_pin_tracker_pin(folio, folio_page(folio, 3), 1, 0);
+	page = folio_page(folio, 3);
+	folio_put(folio);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ppt_freed_pinned), freed + 2);
+	/* The records were reset: a new user starts clean. */
+	KUNIT_EXPECT_EQ(test, ppt_count(page), 0);
+	WRITE_ONCE(ppt_quiet, false);
 }
 
 static void ppt_test_rollback(struct kunit *test)
@@ -189,24 +350,42 @@ static void ppt_test_limits(struct kunit *test)
 
 static void ppt_test_attribution(struct kunit *test)
 {
-	struct page *page = alloc_page(GFP_KERNEL);
-	struct page_ext *ext;
-	struct page_pin_rec *rec;
+	struct page_pin_tracker_call call;
+	struct page *page = alloc_pages(GFP_KERNEL, 1);
+	struct page_pin_rec *rec0, *rec1;
+	struct page_ext *ext0, *ext1;
 
 	KUNIT_ASSERT_NOT_NULL(test, page);
+	split_page(page, 1);
+	/* Two small folios pinned by one call share its stack. */
+	page_pin_tracker_call_begin(&call, FOLL_PIN | FOLL_LONGTERM);
 	KUNIT_ASSERT_EQ(test, try_grab_folio(page_folio(page), page, 1,
 					     FOLL_PIN | FOLL_LONGTERM), 0);
-	__page_pin_tracker_attribute(&page, 1);
-	ext = page_ext_get(page);
-	KUNIT_ASSERT_NOT_NULL(test, ext);
-	rec = ppt_rec(ext);
-	KUNIT_EXPECT_NE(test, rec->handle, 0);
-	KUNIT_EXPECT_EQ(test, rec->owner & PPT_OWNER_PID_MASK,
-			(u32)task_pid_nr(current));
-	KUNIT_EXPECT_TRUE(test, rec->owner & PPT_OWNER_LONGTERM);
-	page_ext_put(ext);
+	KUNIT_ASSERT_EQ(test, try_grab_folio(page_folio(page + 1), page + 1,
+					     1, FOLL_PIN), 0);
+	page_pin_tracker_call_end(&call);
+	KUNIT_EXPECT_NULL(test, current->ppt_call);
+	ext0 = page_ext_get(page);
+	ext1 = page_ext_get(page + 1);
+	KUNIT_ASSERT_NOT_NULL(test, ext0);
+	KUNIT_ASSERT_NOT_NULL(test, ext1);
+	rec0 = ppt_rec(ext0);
+	rec1 = ppt_rec(ext1);
+	KUNIT_EXPECT_NE(test, rec0->handle, 0);
+	KUNIT_EXPECT_EQ(test, rec0->handle, rec1->handle);
+	KUNIT_EXPECT_EQ(test, rec0->handle, call.handle);
+	/* The process, not the thread. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&rec0->owner) & PPT_OWNER_PID_MASK,
+			(u32)task_tgid_nr(current));
+	KUNIT_EXPECT_TRUE(test, atomic_read(&rec0->owner) & PPT_OWNER_LONGTERM);
+	/* The call was long-term, so both of its pins are. */
+	KUNIT_EXPECT_TRUE(test, atomic_read(&rec1->owner) & PPT_OWNER_LONGTERM);
+	page_ext_put(ext1);
+	page_ext_put(ext0);
 	unpin_user_page(page);
+	unpin_user_page(page + 1);
 	__free_page(page);
+	__free_page(page + 1);
 }
 
 static void ppt_test_memfd_folios(struct kunit *test)
@@ -222,18 +401,18 @@ static void ppt_test_memfd_folios(struct kunit *test)
 		kunit_skip(test, "memfd_pin_folios() needs CONFIG_SHMEM");
 	file = shmem_file_setup("ppt_test", PAGE_SIZE, 0);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
-	/* udmabuf's path: a long-term, folio-level pin on the head page. */
+	/* udmabuf's path: a long-term pin of the whole folio. */
 	n = memfd_pin_folios(file, 0, PAGE_SIZE - 1, &folio, 1, &offset);
 	KUNIT_ASSERT_EQ(test, n, 1);
-	KUNIT_EXPECT_EQ(test, ppt_count(&folio->page), 1);
+	KUNIT_EXPECT_TRUE(test, ppt_pinned(folio, 0));
 	ext = page_ext_get(&folio->page);
 	KUNIT_ASSERT_NOT_NULL(test, ext);
 	rec = ppt_rec(ext);
-	KUNIT_EXPECT_TRUE(test, rec->owner & PPT_OWNER_LONGTERM);
+	KUNIT_EXPECT_TRUE(test, atomic_read(&rec->owner) & PPT_OWNER_LONGTERM);
 	KUNIT_EXPECT_NE(test, rec->handle, 0);
 	page_ext_put(ext);
 	unpin_folio(folio);
-	KUNIT_EXPECT_EQ(test, ppt_count(&folio->page), 0);
+	KUNIT_EXPECT_FALSE(test, ppt_pinned(folio, 0));
 	fput(file);
 }
 
@@ -241,6 +420,10 @@ static struct kunit_case ppt_test_cases[] = {
 	KUNIT_CASE(ppt_test_grab_put),
 	KUNIT_CASE(ppt_test_plain_refs),
 	KUNIT_CASE(ppt_test_large_folio),
+	KUNIT_CASE(ppt_test_whole_folio),
+	KUNIT_CASE(ppt_test_whole_then_pages),
+	KUNIT_CASE(ppt_test_add_pin_tail),
+	KUNIT_CASE(ppt_test_mismatch),
 	KUNIT_CASE(ppt_test_rollback),
 	KUNIT_CASE(ppt_test_zero_page),
 	KUNIT_CASE(ppt_test_limits),

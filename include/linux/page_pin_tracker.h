@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Exact, attributed DMA-pin (FOLL_PIN) accounting per 4 KiB page.
+ * Exact, attributed DMA-pin (FOLL_PIN) accounting.
  *
  * When CONFIG_PAGE_PIN_TRACKER is built in and page_pin_tracker=on is given
- * on the kernel command line, every FOLL_PIN reference is counted per page
- * in page_ext, and folio_maybe_dma_pinned() answers exactly for small
- * folios. Otherwise every hook below is one patched-out static branch.
+ * on the kernel command line, every FOLL_PIN reference is counted in
+ * page_ext where the kernel takes it: on a page, on a run of pages, or on a
+ * whole large folio. folio_maybe_dma_pinned() then answers exactly for
+ * small folios, and folio_page_maybe_dma_pinned() per page of a large one.
+ * Otherwise every hook below is one static branch.
  * See Documentation/mm/page_pin_tracker.rst.
  */
 #ifndef __LINUX_PAGE_PIN_TRACKER_H
@@ -17,6 +19,18 @@
 struct page;
 struct folio;
 
+/*
+ * Who pins, taken once per GUP call (the API entry points in mm/gup.c) and
+ * written only into the records of pages that this call pins first. The
+ * stack is saved at the first such page, so a call that only adds pins to
+ * pinned pages never saves it.
+ */
+struct page_pin_tracker_call {
+	u32 owner;		/* tgid, plus PPT_OWNER_LONGTERM */
+	u32 since;		/* jiffies at the start of the call */
+	u32 handle;		/* depot_stack_handle_t, 0 until needed */
+};
+
 #ifdef CONFIG_PAGE_PIN_TRACKER
 DECLARE_STATIC_KEY_FALSE(page_pin_tracker_key);
 extern struct page_ext_operations page_pin_tracker_ops;
@@ -25,12 +39,14 @@ void __page_pin_tracker_pin(struct folio *folio, struct page *page,
 			    unsigned long nr, unsigned int gup_flags);
 void __page_pin_tracker_unpin(struct folio *folio, struct page *page,
 			      unsigned long nr);
+void __page_pin_tracker_unpin_folio_pages(struct folio *folio,
+					  unsigned long nr);
 void __page_pin_tracker_unpin_pages(struct page **pages, unsigned long nr);
-void __page_pin_tracker_attribute(struct page **pages, unsigned long nr);
-void __page_pin_tracker_attribute_folios(struct folio **folios,
-					 unsigned long nr);
 bool __page_pin_tracker_pinned(struct page *page);
 void __page_pin_tracker_free(struct page *page, unsigned int order);
+void __page_pin_tracker_call_begin(struct page_pin_tracker_call *call,
+				   unsigned int gup_flags);
+void __page_pin_tracker_call_end(struct page_pin_tracker_call *call);
 
 static inline bool page_pin_tracker_enabled(void)
 {
@@ -38,8 +54,9 @@ static inline bool page_pin_tracker_enabled(void)
 }
 
 /*
- * Record one pin on each of the @nr pages that start at @page (all in
- * @folio); a NULL @page means the head page.
+ * Record one pin on each of the @nr consecutive pages of @folio that start
+ * at @page. A NULL @page, or a run that is the whole folio, is one pin of
+ * the whole folio (memfd_pin_folios(), a GUP-fast PMD or PUD leaf).
  */
 static inline void page_pin_tracker_pin(struct folio *folio, struct page *page,
 					unsigned long nr,
@@ -49,15 +66,24 @@ static inline void page_pin_tracker_pin(struct folio *folio, struct page *page,
 		__page_pin_tracker_pin(folio, page, nr, gup_flags);
 }
 
-/*
- * Drop one pin from each of the @nr pages that start at @page. A NULL
- * @page means "@nr pins somewhere in @folio" (folio-level unpin APIs).
- */
+/* Drop what page_pin_tracker_pin() with the same arguments recorded. */
 static inline void page_pin_tracker_unpin(struct folio *folio,
 					  struct page *page, unsigned long nr)
 {
 	if (page_pin_tracker_enabled())
 		__page_pin_tracker_unpin(folio, page, nr);
+}
+
+/*
+ * Drop @nr page pins somewhere in @folio, for unpin_user_folio(), whose
+ * callers do not say which pages they pinned. In-tree callers release by
+ * page; this one is matched against the folio's pinned pages in order.
+ */
+static inline void page_pin_tracker_unpin_folio_pages(struct folio *folio,
+						      unsigned long nr)
+{
+	if (page_pin_tracker_enabled())
+		__page_pin_tracker_unpin_folio_pages(folio, nr);
 }
 
 static inline void page_pin_tracker_unpin_pages(struct page **pages,
@@ -67,25 +93,30 @@ static inline void page_pin_tracker_unpin_pages(struct page **pages,
 		__page_pin_tracker_unpin_pages(pages, nr);
 }
 
-/* Save the caller's stack once and attach it to newly pinned @pages. */
-static inline void page_pin_tracker_attribute(struct page **pages,
-					      unsigned long nr)
+/*
+ * Bracket a pinning call: pins recorded in between are attributed to the
+ * caller's process, the call's start time and its stack. Nested calls
+ * keep the outer context.
+ */
+static inline void
+page_pin_tracker_call_begin(struct page_pin_tracker_call *call,
+			    unsigned int gup_flags)
 {
 	if (page_pin_tracker_enabled())
-		__page_pin_tracker_attribute(pages, nr);
+		__page_pin_tracker_call_begin(call, gup_flags);
 }
 
-/* The same for folio-level pins (memfd_pin_folios()), on the head pages. */
-static inline void page_pin_tracker_attribute_folios(struct folio **folios,
-						     unsigned long nr)
+static inline void
+page_pin_tracker_call_end(struct page_pin_tracker_call *call)
 {
 	if (page_pin_tracker_enabled())
-		__page_pin_tracker_attribute_folios(folios, nr);
+		__page_pin_tracker_call_end(call);
 }
 
 /*
- * Called only once the refcount heuristic said "maybe pinned": true unless
- * the tracker knows @page has no pin.
+ * Called only once the refcount or _pincount said "maybe pinned": true
+ * unless the tracker knows that @page has no pin. A pin of the whole folio
+ * counts for every page of it.
  */
 static inline bool page_pin_tracker_maybe_pinned(struct page *page)
 {
@@ -118,18 +149,24 @@ static inline void page_pin_tracker_unpin(struct folio *folio,
 {
 }
 
+static inline void page_pin_tracker_unpin_folio_pages(struct folio *folio,
+						      unsigned long nr)
+{
+}
+
 static inline void page_pin_tracker_unpin_pages(struct page **pages,
 						unsigned long nr)
 {
 }
 
-static inline void page_pin_tracker_attribute(struct page **pages,
-					      unsigned long nr)
+static inline void
+page_pin_tracker_call_begin(struct page_pin_tracker_call *call,
+			    unsigned int gup_flags)
 {
 }
 
-static inline void page_pin_tracker_attribute_folios(struct folio **folios,
-						     unsigned long nr)
+static inline void
+page_pin_tracker_call_end(struct page_pin_tracker_call *call)
 {
 }
 

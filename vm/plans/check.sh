@@ -33,14 +33,11 @@ echo "uffd-unit-tests|1800||uffd|$ST/uffd-unit-tests"
 echo "hugetlb_dio|300||tap|$ST/hugetlb_dio"
 echo "pagemap_ioctl|600||tap|$ST/pagemap_ioctl"
 
-# The DMA-pin tracker's own test. With the tracker on (the default; see
-# vm/run-vm.sh), also fire its two mismatch reports: each must log exactly
-# the WARN named in the third field.
+# The DMA-pin tracker's own test (its mismatch reports are tested by the
+# KUnit suite at boot).
 echo "pin_tracker|600||tap|$ST/pin_tracker"
 if [ "${PIN_TRACKER:-on}" = on ]; then
 	echo "tracker demo|120||tap|python3 $TOP/vm/demo-pin-tracker.py"
-	echo "pin_tracker -w bad_unpin|120|page_pin_tracker: unpin of a page with no recorded pin|tap|$ST/pin_tracker -w bad_unpin"
-	echo "pin_tracker -w free_pinned|120|page_pin_tracker: free of a page with recorded pins|tap|$ST/pin_tracker -w free_pinned"
 fi
 
 # RDMA pin tests on soft-RoCE: ibv_rc_pingpong, rdma-core's own suite
@@ -50,3 +47,9 @@ fi
 # PM_SCAN_PINNED_WRITTEN, UFFD_FEATURE_WP_PINNED (exact with the tracker,
 # maybe-pinned semantics with it off).
 echo "pin_wp|600||tap|$ST/pin_wp"
+
+# Real pin sources on large folios (issue 10): O_DIRECT through legacy
+# direct I/O (vfat) and iomap (ext4), io_uring fixed buffers, udmabuf,
+# O_DIRECT overlapping a long-term pin; then zero and boundary GUP-fast
+# requests, last because an oops there can leave the kernel unusable.
+"$(dirname "$0")/pin_tracker_io.sh" "$ST"
