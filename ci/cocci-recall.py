@@ -1,0 +1,377 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Recall of gup_to_pin.cocci on upstream's own hand conversions.
+
+    ci/cocci-recall.py KSRC [--out reports/cocci-recall.md]
+                            [--subset ci/cocci/recall-subset.txt --tap]
+
+Takes every file of KSRC/drivers/ that calls pin_user_pages*() (or the
+files named in --subset), writes them back into get_user_pages*() +
+put_page()/release_pages()/set_page_dirty_lock() form with
+ci/cocci/pin_to_gup.cocci, runs scripts/coccinelle/api/gup_to_pin.cocci
+on the result (MODE=report for the verdicts, MODE=patch for the code) and
+compares the code with upstream's, region by region:
+
+  restored   the script wrote what upstream wrote (whitespace ignored)
+  refused    the script left the region in GUP form (report gives why)
+  different  the script changed the region, but not into upstream's code:
+             a wrong conversion unless it is listed as equivalent
+
+Each driver directory is copied whole (the script looks at the other
+files of a directory); only the candidate files are reversed.
+With --tap, prints TAP 13 for make check: one case per subset file (its
+status must be the one the subset file expects, and no region may be
+converted differently), and exits non-zero on failure.  GUP_TO_PIN=FILE
+measures another version of the script (used to check that the test
+fails on a wrong conversion).
+"""
+import argparse
+import difflib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+API = os.path.join(HERE, "scripts", "coccinelle", "api")
+REVERSE = os.path.join(HERE, "ci", "cocci", "pin_to_gup.cocci")
+PIN_RX = re.compile(r"\b(pin_user_pages\w*|unpin_user_page\w*)\s*\(")
+GUP_RX = re.compile(r"\b(get_user_pages\w*)\s*\(")
+NOREV_RX = re.compile(r"\b(unpin_user_page_range_dirty_lock|unpin_folios?)"
+                      r"\s*\(")
+REPORT_RX = re.compile(r"^(\S+?):(\d+):(\d+)-(\d+): (\w+)\(\) \[([^]]*)\]: "
+                       r"(\w+)(.*)$")
+SPATCH = os.environ.get("SPATCH", "spatch")
+
+
+def spatch(script, mode, groups, cwd, extra=(), jobs=1):
+    """Run spatch over files (one group per file list) in cwd."""
+    gf = os.path.join(cwd, ".groups")
+    with open(gf, "w") as fh:
+        for grp in groups:
+            fh.write("\n".join(grp) + "\n\n")
+    cmd = ["nice", "-n", "19", SPATCH, "--sp-file", script, "-D", mode,
+           "--no-includes", "--include-headers", "--very-quiet",
+           "--file-groups", gf] + list(extra)
+    if jobs > 1:
+        cmd += ["--jobs", str(jobs), "--chunksize", "1"]
+    r = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, universal_newlines=True)
+    os.unlink(gf)
+    return r.stdout, r.stderr
+
+
+def kversion(ksrc):
+    v = {}
+    try:
+        for ln in open(os.path.join(ksrc, "Makefile")):
+            m = re.match(r"^(VERSION|PATCHLEVEL|SUBLEVEL) = (\d+)", ln)
+            if m:
+                v[m.group(1)] = m.group(2)
+    except OSError:
+        pass
+    return "Linux " + ".".join(v.get(k, "?") for k in
+                               ("VERSION", "PATCHLEVEL", "SUBLEVEL"))
+
+
+def norm(lines):
+    return [re.sub(r"\s+", "", x) for x in lines]
+
+
+def read(path):
+    with open(path, errors="replace") as fh:
+        return fh.read().split("\n")
+
+
+def text_of(ops, X, a, b):
+    out = []
+    for (tag, i1, i2, j1, j2) in ops:
+        if tag == "equal":
+            lo, hi = max(a, i1), min(b, i2)
+            if lo < hi:
+                out.extend(X[j1 + lo - i1:j1 + hi - i1])
+        elif a <= i1 and i2 <= b:
+            out.extend(X[j1:j2])
+    return out
+
+
+def regions(A, U, F):
+    """Regions of A (the reversed file) changed by upstream or by the
+    script, with what each of them became: [(a, b, up, fwd)]."""
+    nA, nU, nF = norm(A), norm(U), norm(F)
+    ou = difflib.SequenceMatcher(None, nA, nU, autojunk=False).get_opcodes()
+    of = difflib.SequenceMatcher(None, nA, nF, autojunk=False).get_opcodes()
+    iv = sorted([(o[1], o[2]) for o in ou + of if o[0] != "equal"])
+    merged = []
+    for (a, b) in iv:
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    out = []
+    for (a, b) in merged:
+        out.append((a, b, text_of(ou, U, a, b), text_of(of, F, a, b)))
+    return out
+
+
+def classify(A, up, fwd, a, b):
+    j = "".join
+    if j(norm(up)) == j(norm(fwd)):
+        return "restored"
+    if j(norm(fwd)) == j(norm(A[a:b])):
+        return "refused"
+    return "different"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("ksrc")
+    ap.add_argument("--out")
+    ap.add_argument("--subset")
+    ap.add_argument("--tap", action="store_true")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--keep", help="keep the work tree here")
+    args = ap.parse_args()
+    ksrc = os.path.abspath(args.ksrc)
+    t0 = time.time()
+
+    expect = {}
+    if args.subset:
+        for ln in open(args.subset):
+            ln = ln.split("#")[0].split()
+            if ln:
+                expect[ln[0]] = ln[1] if len(ln) > 1 else None
+        files = sorted(expect)
+    else:
+        r = subprocess.run(["grep", "-rlE", "--include=*.[ch]",
+                            r"\bpin_user_pages\w*\s*\(",
+                            "drivers"], cwd=ksrc, stdout=subprocess.PIPE,
+                           universal_newlines=True)
+        files = sorted(r.stdout.split())
+
+    work = args.keep or tempfile.mkdtemp(prefix="cocci-recall-")
+    if args.keep and os.path.exists(work):
+        shutil.rmtree(work)
+    rev, fwd = os.path.join(work, "rev"), os.path.join(work, "fwd")
+    for top in (rev, fwd):
+        for d in sorted(set(os.path.dirname(f) for f in files)):
+            os.makedirs(os.path.join(top, d), exist_ok=True)
+            for n in os.listdir(os.path.join(ksrc, d)):
+                s = os.path.join(ksrc, d, n)
+                if os.path.isfile(s) and n.endswith((".c", ".h")):
+                    shutil.copy(s, os.path.join(top, d, n))
+    groups = [[f] for f in files]
+    # 1. reverse upstream's conversion
+    spatch(REVERSE, "patch", groups, rev, ["--in-place"], args.jobs)
+    for f in files:
+        shutil.copy(os.path.join(rev, f), os.path.join(fwd, f))
+    t1 = time.time()
+    # 2. the script under test, as a user runs it
+    gup = os.environ.get("GUP_TO_PIN", os.path.join(API, "gup_to_pin.cocci"))
+    rep, rep_err = spatch(gup, "report", groups, rev, [], args.jobs)
+    _, pat_err = spatch(gup, "patch", groups, fwd, ["--in-place"],
+                        args.jobs)
+    t2 = time.time()
+    errors = [x for x in (rep_err + pat_err).split("\n")
+              if re.search(r"Error|exception|Traceback|exn", x)]
+    verdict = {}
+    for ln in rep.split("\n"):
+        m = REPORT_RX.match(ln.strip())
+        if m:
+            f = os.path.normpath(m.group(1))
+            verdict[(f, int(m.group(2)))] = (m.group(7), m.group(5),
+                                              m.group(6), m.group(8))
+
+    res = []
+    for f in files:
+        U = read(os.path.join(ksrc, f))
+        A = read(os.path.join(rev, f))
+        F = read(os.path.join(fwd, f))
+        ups = sum(len(PIN_RX.findall(x)) for x in U)
+        norev = sum(len(NOREV_RX.findall(x)) for x in U)
+        regs = []
+        for (a, b, up, fw) in regions(A, U, F):
+            regs.append((a, b, up, fw, classify(A, up, fw, a, b)))
+        sites = []
+        for i, x in enumerate(A):
+            if not GUP_RX.search(x):
+                continue
+            reg = [r for r in regs if r[0] <= i < r[1]]
+            if not reg or not PIN_RX.search("\n".join(reg[0][2])):
+                continue        # a GUP call upstream already had
+            v = verdict.get((f, i + 1), ("?", GUP_RX.search(x).group(1),
+                                         "", ": no verdict in the report"))
+            st = reg[0][4]
+            if v[0] == "convert" and (st != "restored" or any(
+                    g[4] == "different" for g in regs)):
+                # the call or one of the releases of the file is not what
+                # upstream wrote
+                st = "different"
+            sites.append((i + 1, v, st))
+        whole = "".join(norm(U)) == "".join(norm(F))
+        reversed_ = "".join(norm(U)) != "".join(norm(A))
+        if not reversed_:
+            status = "not-reversed"
+        elif whole:
+            status = "restored"
+        elif any(r[4] == "restored" for r in regs):
+            status = "partial"
+        else:
+            status = "none"
+        res.append({"file": f, "ups": ups, "norev": norev, "regs": regs,
+                    "sites": sites, "status": status, "A": A})
+    t3 = time.time()
+
+    nfiles = [r for r in res if r["status"] != "not-reversed"]
+    sites = [(r["file"],) + s for r in res for s in r["sites"]]
+    diff_regs = [(r["file"], g) for r in res for g in r["regs"]
+                 if g[4] == "different"]
+    st_count = lambda k: sum(1 for s in sites if s[3] == k)
+    summary = {
+        "files": len(nfiles),
+        "files_restored": sum(1 for r in nfiles if r["status"] == "restored"),
+        "files_partial": sum(1 for r in nfiles if r["status"] == "partial"),
+        "sites": len(sites),
+        "sites_restored": sum(1 for s in sites if s[2][0] == "convert" and
+                              s[3] == "restored"),
+        "sites_refused": sum(1 for s in sites if s[2][0] != "convert"),
+        "sites_different": len(set((s[0], s[1]) for s in sites
+                                   if s[3] == "different")),
+        "regions_different": len(diff_regs),
+        "norev": sum(r["norev"] for r in res),
+    }
+
+    if args.tap:
+        print("TAP version 13")
+        print("1..%d" % (len(res) + 1))
+        n = 0
+        bad = 0
+        for r in res:
+            n += 1
+            why = []
+            want = expect.get(r["file"])
+            if want and r["status"] != want:
+                why.append("status %s, expected %s" % (r["status"], want))
+            for g in r["regs"]:
+                if g[4] == "different":
+                    why.append("converted differently from upstream at "
+                               "reversed line %d" % (g[0] + 1))
+                    why.extend("  upstream: " + x.strip() for x in g[2])
+                    why.extend("  script:   " + x.strip() for x in g[3])
+            if why:
+                bad += 1
+                print("not ok %d - recall %s" % (n, r["file"]))
+                for w in why[:30]:
+                    print("# " + w)
+            else:
+                print("ok %d - recall %s (%s, %d sites)" %
+                      (n, r["file"], r["status"], len(r["sites"])))
+        n += 1
+        if errors:
+            bad += 1
+            print("not ok %d - spatch ran without errors" % n)
+            for e in errors[:10]:
+                print("# " + e)
+        else:
+            print("ok %d - spatch ran without errors" % n)
+        print("# recall subset: %(files_restored)d/%(files)d files, "
+              "%(sites_restored)d/%(sites)d sites restored, "
+              "%(sites_refused)d refused, %(sites_different)d different"
+              % summary)
+        if not args.keep:
+            shutil.rmtree(work)
+        sys.exit(1 if bad else 0)
+
+    pct = lambda a, b: "%.0f%%" % (100.0 * a / b) if b else "-"
+    L = []
+    L.append("# Recall of gup_to_pin.cocci on upstream's hand conversions")
+    L.append("")
+    L.append("Generated by `ci/cocci-recall.py` (`make cocci-recall`); "
+             "do not edit.")
+    L.append("Tree: %s.  Every file of `drivers/` that calls "
+             "`pin_user_pages*()` is written back "
+             "into GUP form by `ci/cocci/pin_to_gup.cocci` and given to "
+             "`gup_to_pin.cocci` (MODE=report and MODE=patch); the result "
+             "is compared with upstream, whitespace ignored." %
+             kversion(ksrc))
+    L.append("")
+    L.append("| measure | count |")
+    L.append("|---|---|")
+    L.append("| files reversed | %d |" % summary["files"])
+    L.append("| files restored exactly | %d (%s) |" % (
+        summary["files_restored"], pct(summary["files_restored"],
+                                       summary["files"])))
+    L.append("| files partly restored | %d |" % summary["files_partial"])
+    L.append("| GUP sites written back | %d |" % summary["sites"])
+    L.append("| sites restored (converted as upstream wrote them) | %d (%s) |"
+             % (summary["sites_restored"],
+                pct(summary["sites_restored"], summary["sites"])))
+    L.append("| sites refused or left | %d |" % summary["sites_refused"])
+    L.append("| sites converted differently from upstream | %d |" %
+             summary["sites_different"])
+    L.append("| regions converted differently from upstream | %d |" %
+             summary["regions_different"])
+    L.append("| releases with no GUP form (not reversed) | %d |" %
+             summary["norev"])
+    L.append("")
+    L.append("Time: reverse %.0f s, script (report + patch) %.0f s, "
+             "compare %.0f s." % (t1 - t0, t2 - t1, t3 - t2))
+    L.append("")
+    L.append("## Files")
+    L.append("")
+    L.append("| file | status | sites | restored | refused/left |")
+    L.append("|---|---|---|---|---|")
+    for r in res:
+        L.append("| `%s` | %s | %d | %d | %d |" % (
+            r["file"], r["status"], len(r["sites"]),
+            sum(1 for s in r["sites"] if s[1][0] == "convert" and
+                s[2] == "restored"),
+            sum(1 for s in r["sites"] if s[1][0] != "convert")))
+    L.append("")
+    L.append("## Sites refused or left, with the script's reasons")
+    L.append("")
+    for s in sites:
+        if s[2][0] != "convert":
+            L.append("- `%s:%d` %s() [%s]: **%s**%s" % (
+                s[0], s[1], s[2][1], s[2][2], s[2][0], s[2][3]))
+    L.append("")
+    L.append("## Converted differently from upstream")
+    L.append("")
+    if not diff_regs:
+        L.append("None.")
+    for (f, g) in diff_regs:
+        L.append("`%s`, reversed lines %d-%d:" % (f, g[0] + 1, g[1]))
+        L.append("")
+        L.append("```diff")
+        for x in g[2]:
+            L.append("-" + x)
+        for x in g[3]:
+            L.append("+" + x)
+        L.append("```")
+        L.append("")
+    if errors:
+        L.append("## spatch errors")
+        L.append("")
+        L.extend("    " + e for e in errors[:20])
+    out = "\n".join(L) + "\n"
+    if args.out:
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        with open(args.out, "w") as fh:
+            fh.write(out)
+        sys.stderr.write("cocci-recall: %s written in %.0f s: %d/%d files, "
+                         "%d/%d sites restored, %d different\n" % (
+                             args.out, time.time() - t0,
+                             summary["files_restored"], summary["files"],
+                             summary["sites_restored"], summary["sites"],
+                             summary["sites_different"]))
+    else:
+        sys.stdout.write(out)
+    if not args.keep:
+        shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()
