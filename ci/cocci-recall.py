@@ -117,6 +117,33 @@ def regions(A, U, F):
     return out
 
 
+# Equivalent forms: a loop of unpin_user_page(p[i]) for i < n is
+# unpin_user_pages(p, n) (the script folds such loops when n cannot be a
+# negative GUP return), and the loop counter it frees is then removed.
+LOOP_RX = re.compile(r"for\((\w+)=0;\1<([^;]+);(?:\+\+\1|\1\+\+)\)"
+                     r"(\{?)unpin_user_page\(([^;]*?)\[\1\]\);(\}?)")
+
+
+def canon(text, loopvars):
+    def fold(m):
+        if bool(m.group(3)) != bool(m.group(5)):
+            return m.group(0)
+        loopvars.add(m.group(1))
+        return "unpin_user_pages(%s,%s);" % (m.group(4), m.group(2))
+    return LOOP_RX.sub(fold, text)
+
+
+def drop_counters(lines, loopvars):
+    """A declaration without the loop counters that a folded loop used."""
+    t = " ".join(lines)
+    for v in loopvars:
+        t = re.sub(r"\b(?:unsigned\s+)?(?:int|long|size_t)\s+%s\s*;" % v,
+                   "", t)
+        t = re.sub(r",\s*%s\b(?=\s*[,;])" % v, "", t)
+        t = re.sub(r"(\b(?:int|long|size_t)\s+)%s\s*,\s*" % v, r"\1", t)
+    return re.sub(r"\s+", "", t)
+
+
 def classify(A, up, fwd, a, b):
     j = "".join
     if j(norm(up)) == j(norm(fwd)):
@@ -124,6 +151,24 @@ def classify(A, up, fwd, a, b):
     if j(norm(fwd)) == j(norm(A[a:b])):
         return "refused"
     return "different"
+
+
+def equivalences(regs):
+    """Mark "different" regions that are equivalent to upstream's code."""
+    loopvars = set()
+    out = []
+    for (a, b, up, fw, st) in regs:
+        if st == "different":
+            lv = set()
+            if canon("".join(norm(up)), lv) == canon("".join(norm(fw)), set()):
+                st = "equivalent"
+                loopvars |= lv
+        out.append([a, b, up, fw, st])
+    for r in out:
+        if r[4] == "different" and loopvars and \
+           drop_counters(r[2], loopvars) == "".join(norm(r[3])):
+            r[4] = "equivalent"
+    return [tuple(r) for r in out]
 
 
 def main():
@@ -195,6 +240,7 @@ def main():
         regs = []
         for (a, b, up, fw) in regions(A, U, F):
             regs.append((a, b, up, fw, classify(A, up, fw, a, b)))
+        regs = equivalences(regs)
         sites = []
         for i, x in enumerate(A):
             if not GUP_RX.search(x):
@@ -205,6 +251,8 @@ def main():
             v = verdict.get((f, i + 1), ("?", GUP_RX.search(x).group(1),
                                          "", ": no verdict in the report"))
             st = reg[0][4]
+            if st == "equivalent":
+                st = "restored"
             if v[0] == "convert" and (st != "restored" or any(
                     g[4] == "different" for g in regs)):
                 # the call or one of the releases of the file is not what
@@ -217,6 +265,8 @@ def main():
             status = "not-reversed"
         elif whole:
             status = "restored"
+        elif all(g[4] in ("restored", "equivalent") for g in regs):
+            status = "equivalent"
         elif any(r[4] == "restored" for r in regs):
             status = "partial"
         else:
@@ -229,10 +279,15 @@ def main():
     sites = [(r["file"],) + s for r in res for s in r["sites"]]
     diff_regs = [(r["file"], g) for r in res for g in r["regs"]
                  if g[4] == "different"]
+    equiv_regs = [(r["file"], g) for r in res for g in r["regs"]
+                  if g[4] == "equivalent"]
     st_count = lambda k: sum(1 for s in sites if s[3] == k)
     summary = {
         "files": len(nfiles),
-        "files_restored": sum(1 for r in nfiles if r["status"] == "restored"),
+        "files_restored": sum(1 for r in nfiles
+                              if r["status"] in ("restored", "equivalent")),
+        "files_equivalent": sum(1 for r in nfiles
+                                if r["status"] == "equivalent"),
         "files_partial": sum(1 for r in nfiles if r["status"] == "partial"),
         "sites": len(sites),
         "sites_restored": sum(1 for s in sites if s[2][0] == "convert" and
@@ -301,12 +356,15 @@ def main():
     L.append("| measure | count |")
     L.append("|---|---|")
     L.append("| files reversed | %d |" % summary["files"])
-    L.append("| files restored exactly | %d (%s) |" % (
+    L.append("| files restored | %d (%s) |" % (
         summary["files_restored"], pct(summary["files_restored"],
                                        summary["files"])))
+    L.append("| of which equivalent to upstream, not identical | %d |" %
+             summary["files_equivalent"])
     L.append("| files partly restored | %d |" % summary["files_partial"])
     L.append("| GUP sites written back | %d |" % summary["sites"])
-    L.append("| sites restored (converted as upstream wrote them) | %d (%s) |"
+    L.append("| sites restored (as upstream wrote them, or equivalent) | "
+             "%d (%s) |"
              % (summary["sites_restored"],
                 pct(summary["sites_restored"], summary["sites"])))
     L.append("| sites refused or left | %d |" % summary["sites_refused"])
@@ -338,6 +396,21 @@ def main():
             L.append("- `%s:%d` %s() [%s]: **%s**%s" % (
                 s[0], s[1], s[2][1], s[2][2], s[2][0], s[2][3]))
     L.append("")
+    L.append("## Converted equivalently to upstream")
+    L.append("")
+    L.append("Same effect, another form (see `equivalences()`).")
+    L.append("")
+    if not equiv_regs:
+        L.append("None.")
+        L.append("")
+    for (f, g) in equiv_regs:
+        L.append("`%s`, reversed lines %d-%d:" % (f, g[0] + 1, g[1]))
+        L.append("")
+        L.append("```diff")
+        L.extend("-" + x for x in g[2])
+        L.extend("+" + x for x in g[3])
+        L.append("```")
+        L.append("")
     L.append("## Converted differently from upstream")
     L.append("")
     if not diff_regs:

@@ -29,27 +29,60 @@ INTROSPECT = {"page_to_pfn", "page_to_phys", "page_ref_count", "page_count",
               "folio_nr_pages", "compound_head", "WARN_ON", "WARN_ON_ONCE",
               "BUG_ON", "unlikely", "likely", "IS_ERR", "PTR_ERR",
               "IS_ERR_OR_NULL"}
-# Functions that use a page or a page array but neither take nor drop a
-# reference (so passing GUP pages to them cannot hide a release).
-SAFE_USERS = INTROSPECT | {
-    "kfree", "kvfree", "vfree", "memset", "memcpy", "ARRAY_SIZE", "sizeof",
+# NEVER_RELEASE: the one list of kernel APIs that use a page or a page
+# array but neither take nor drop a reference, so passing GUP pages to them
+# cannot hide a release.  Checked against the tree's own definitions by
+# ci/cocci-check.sh (never_release_facts).  Functions not listed here are
+# looked up in the tree (tree_facts(), below) before a site is refused.
+NEVER_RELEASE = INTROSPECT | {
+    # the struct page itself, its pfn, address and state
+    "page_to_virt", "page_address", "lowmem_page_address", "PageHighMem",
+    "PageReserved", "PageDirty", "PageLRU", "PageSwapCache", "PageLocked",
+    "PageUptodate", "PageSlab", "compound_order", "compound_nr",
+    "page_shift", "page_zone", "page_zonenum", "page_mapcount",
+    "page_mapped", "page_pgdat", "page_to_section", "is_zero_page",
+    "is_zone_device_page", "is_pci_p2pdma_page", "folio_page",
+    "VM_BUG_ON_PAGE", "VM_WARN_ON_ONCE_PAGE", "VM_BUG_ON", "VM_WARN_ON",
+    "dump_page",
+    # scatterlist table builders (they store the pointer in the table)
     "sg_alloc_table_from_pages", "sg_alloc_table_from_pages_segment",
-    "__sg_alloc_table_from_pages", "sg_set_page", "sg_page",
-    "page_address", "kmap", "kunmap", "kmap_local_page", "kunmap_local",
-    "kmap_atomic", "kunmap_atomic", "vmap", "vm_map_ram",
+    "sg_alloc_append_table_from_pages", "__sg_alloc_table_from_pages",
+    "sg_set_page", "sg_assign_page", "sg_page",
+    # DMA mapping
     "dma_map_page", "dma_map_page_attrs", "dma_unmap_page",
-    "flush_dcache_page", "set_page_dirty", "set_page_dirty_lock",
-    "mark_page_accessed", "SetPageDirty", "lock_page", "unlock_page",
-    "copy_page", "clear_page", "memcpy_to_page", "memcpy_from_page",
-    "zero_user", "zero_user_segment", "min", "max", "min_t", "max_t",
-    "copy_highpage", "copy_user_highpage", "memcpy_page", "get_page_address",
+    "dma_unmap_page_attrs",
+    # kernel mappings and data access
+    "kmap", "kunmap", "kmap_local_page", "kunmap_local", "kmap_atomic",
+    "kunmap_atomic", "kmap_local_folio", "vmap", "vunmap", "vm_map_ram",
+    "vm_unmap_ram", "copy_page", "clear_page", "memcpy_to_page",
+    "memcpy_from_page", "memcpy_page", "memzero_page", "zero_user",
+    "zero_user_segment", "zero_user_segments", "copy_highpage",
+    "copy_user_highpage", "clear_highpage", "get_page_address",
+    "flush_dcache_page", "flush_dcache_folio", "flush_anon_page",
+    # page state that GUP callers set before the release
+    "set_page_dirty", "set_page_dirty_lock", "SetPageDirty",
+    "mark_page_accessed", "lock_page", "unlock_page", "trylock_page",
+    "folio_mark_dirty", "wait_on_page_writeback",
+    # memory and size helpers, logging
+    "kfree", "kvfree", "vfree", "memset", "memcpy", "ARRAY_SIZE", "sizeof",
+    "struct_size", "array_size", "min", "max", "min_t", "max_t",
     "pr_debug", "pr_err", "pr_warn", "pr_info", "pr_devel", "printk",
     "dev_dbg", "dev_err", "dev_warn", "dev_info", "trace_printk",
+    # GUP and pin calls fill the array, they do not release it
     "get_user_pages", "get_user_pages_fast", "get_user_pages_unlocked",
     "get_user_pages_remote", "get_user_pages_fast_only",
     "pin_user_pages", "pin_user_pages_fast", "pin_user_pages_unlocked",
     "pin_user_pages_remote",
 }
+SAFE_USERS = NEVER_RELEASE
+# Calls that drop a page reference (tree_facts() looks for them).
+DROPS = {"put_page", "__free_page", "__free_pages", "release_pages",
+         "put_user_page", "put_user_pages", "put_user_pages_dirty",
+         "put_user_pages_dirty_lock", "unpin_user_page", "unpin_user_pages",
+         "unpin_user_pages_dirty_lock", "unpin_user_page_range_dirty_lock",
+         "folio_put", "folio_put_refs", "folios_put", "unpin_folio",
+         "unpin_folios", "put_pages_list", "page_frag_free",
+         "free_unref_page", "__put_page"}
 # Producers of page references that are not GUP.
 NONGUP_PRODUCERS = {"alloc_page", "alloc_pages", "alloc_pages_node",
                     "__page_cache_alloc", "find_get_page", "find_lock_page",
@@ -58,11 +91,22 @@ NONGUP_PRODUCERS = {"alloc_page", "alloc_pages", "alloc_pages_node",
                     "dev_alloc_page", "page_pool_dev_alloc_pages",
                     "find_get_pages", "find_get_pages_range",
                     "iov_iter_extract_pages", "get_page", "try_get_page"}
+# Allocators of the array itself: a struct page ** assigned from one of
+# these is storage for page pointers, not a source of pages.  The page
+# allocator's address-returning calls belong here too: __get_free_page()
+# returns an address, never a struct page, so "pages = (struct page **)
+# __get_free_page(GFP_KERNEL)" allocates the array (ib_umem_get()).
 ARRAY_ALLOCS = {"kmalloc", "kzalloc", "kcalloc", "kmalloc_array",
                 "kvmalloc", "kvzalloc", "kvcalloc", "kvmalloc_array",
                 "vmalloc", "vzalloc", "vcalloc", "devm_kmalloc",
                 "devm_kzalloc", "devm_kcalloc", "devm_kmalloc_array",
-                "krealloc", "krealloc_array", "kvrealloc"}
+                "krealloc", "krealloc_array", "kvrealloc", "kmalloc_node",
+                "kzalloc_node", "kvmalloc_node", "kvzalloc_node",
+                "kcalloc_node", "kmalloc_array_node", "vmalloc_array",
+                "vcalloc", "__vmalloc", "vmalloc_node", "vzalloc_node",
+                "__get_free_page", "__get_free_pages", "get_zeroed_page",
+                "kmemdup", "memdup_array_user", "kmem_cache_alloc",
+                "kmem_cache_zalloc"}
 
 IDENT = re.compile(r"^[A-Za-z_]\w*$")
 
