@@ -17,8 +17,10 @@ compares the code with upstream's, region by region:
   different  the script changed the region, but not into upstream's code:
              a wrong conversion unless it is listed as equivalent
 
-Each driver directory is copied whole (the script looks at the other
-files of a directory); only the candidate files are reversed.
+Each driver directory and its parent are copied (the script looks at the
+other files of a directory, and its tree-wide facts pass at the driver's
+own helpers), include/, mm/, lib/ and arch/ are linked; only the
+candidate files are reversed.
 With --tap, prints TAP 13 for make check: one case per subset file (its
 status must be the one the subset file expects, and no region may be
 converted differently), and exits non-zero on failure.  GUP_TO_PIN=FILE
@@ -201,8 +203,16 @@ def main():
     if args.keep and os.path.exists(work):
         shutil.rmtree(work)
     rev, fwd = os.path.join(work, "rev"), os.path.join(work, "fwd")
+    dirs = set(os.path.dirname(f) for f in files)
+    dirs |= set(os.path.dirname(d) for d in dirs
+                if os.path.dirname(d) not in ("", "drivers"))
     for top in (rev, fwd):
-        for d in sorted(set(os.path.dirname(f) for f in files)):
+        os.makedirs(top)
+        # what the tree-wide facts pass looks at, besides the driver
+        for d in ("include", "mm", "lib", "arch"):
+            if os.path.isdir(os.path.join(ksrc, d)):
+                os.symlink(os.path.join(ksrc, d), os.path.join(top, d))
+        for d in sorted(dirs):
             os.makedirs(os.path.join(top, d), exist_ok=True)
             for n in os.listdir(os.path.join(ksrc, d)):
                 s = os.path.join(ksrc, d, n)

@@ -135,6 +135,36 @@ fn << fdef.fn; n << fdef.n; pn << fdef.pn; p << fdef.p;
 @@
 add_param(p, fn, n, pn)
 
+@vty depends on has@
+identifier s, x;
+position p;
+@@
+(
+ struct s *x@p;
+|
+ struct s *x@p = ...;
+|
+ struct s x@p;
+|
+ struct s x@p = ...;
+)
+
+@script:python depends on has@
+s << vty.s; x << vty.x; p << vty.p;
+@@
+add_vtype(p, x, s)
+
+@pty depends on has@
+identifier fn, s, x;
+position p;
+@@
+fn(..., struct s *x@p, ...) { ... }
+
+@script:python depends on has@
+fn << pty.fn; s << pty.s; x << pty.x; p << pty.p;
+@@
+add_vtype(p, x, s, fn)
+
 @sfn depends on has@
 identifier fn;
 type T;
