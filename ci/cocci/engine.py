@@ -83,6 +83,9 @@ DROPS = {"put_page", "__free_page", "__free_pages", "release_pages",
          "folio_put", "folio_put_refs", "folios_put", "unpin_folio",
          "unpin_folios", "put_pages_list", "page_frag_free",
          "free_unref_page", "__put_page"}
+# A page walked through its ->lru list_head is the driver's own: GUP pages
+# are on the mm's LRU lists, a driver cannot chain them through ->lru.
+LRU_WALK = "list_for_each_entry(..., lru)"
 # Producers of page references that are not GUP.
 NONGUP_PRODUCERS = {"alloc_page", "alloc_pages", "alloc_pages_node",
                     "__page_cache_alloc", "find_get_page", "find_lock_page",
@@ -90,7 +93,8 @@ NONGUP_PRODUCERS = {"alloc_page", "alloc_pages", "alloc_pages_node",
                     "vmalloc_to_page", "pfn_to_page", "phys_to_page",
                     "dev_alloc_page", "page_pool_dev_alloc_pages",
                     "find_get_pages", "find_get_pages_range",
-                    "iov_iter_extract_pages", "get_page", "try_get_page"}
+                    "iov_iter_extract_pages", "get_page", "try_get_page",
+                    LRU_WALK}
 # Allocators of the array itself: a struct page ** assigned from one of
 # these is storage for page pointers, not a source of pages.  The page
 # allocator's address-returning calls belong here too: __get_free_page()
@@ -1062,6 +1066,11 @@ def add_asg(p, lhs, rhs):
 def add_vtype(p, var, struct, fn=None):
     fn = str(fn) if fn is not None else p[0].current_element
     facts(p).vtypes[(fn, str(var))] = str(struct)
+
+
+def add_lru(p, page):
+    facts(p).sources.append(("NONGUP", LRU_WALK, str(page),
+                             p[0].current_element) + pos(p) + (None,))
 
 
 def add_ret(p, expr):
