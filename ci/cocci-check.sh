@@ -11,6 +11,9 @@
 #   mismatch_*.c + .res         pin_release_mismatch.cocci MODE=report output
 #   iov_iter_*.c + .res         iov_iter_get_pages.cocci MODE=report output
 #   NAME.aux.*                  companion files copied next to NAME.c
+#   xfile_*.c + .res            cross-file conversion: NAME.c and its
+#                               NAME.aux.c are given to spatch as one group;
+#                               NAME.aux.res is the expected companion
 #   NAME.tree/                  a small kernel tree laid around NAME.c
 #                               (include/linux/...) for the tree-wide facts
 # Each case runs in its own temporary directory (the scripts look at the
@@ -66,6 +69,40 @@ for c in $cases; do
 	[ -d "$TESTS/$c.tree" ] && cp -a "$TESTS/$c.tree/." "$d/"
 	: > "$tmp/why"
 	case $c in
+	xfile_*)
+		# cross-file conversion: NAME.c and its NAME.aux.c companions are
+		# one group (one driver directory given to spatch together);
+		# NAME.res and NAME.aux.res are the expected files after
+		# MODE=patch, a companion without .res must stay unchanged
+		grp="$c.c $(cd "$d" && ls "$c".aux.c 2>/dev/null)"
+		cp -a "$d" "$d.in"
+		( cd "$d" && $SPATCH --sp-file "$API/gup_to_pin.cocci" -D patch \
+			--no-includes --include-headers --very-quiet --in-place \
+			$grp ) >/dev/null 2>"$d/err"
+		good=1
+		diff -u "$TESTS/$c.res" "$d/$c.c" > "$tmp/why" 2>&1 || good=0
+		for a in $(cd "$d" && ls "$c".aux.c 2>/dev/null); do
+			want=$TESTS/${a%.c}.res
+			[ -f "$want" ] || want=$d.in/$a
+			diff -u "$want" "$d/$a" >> "$tmp/why" 2>&1 || good=0
+		done
+		if [ -f "$TESTS/$c.report" ]; then
+			( cd "$d.in" && $SPATCH --sp-file "$API/gup_to_pin.cocci" \
+				-D report --no-includes --include-headers \
+				--very-quiet $grp ) 2>>"$d/err" |
+				LC_ALL=C sort -t: -k2,2n > "$d/rep"
+			diff -u "$TESTS/$c.report" "$d/rep" >> "$tmp/why" 2>&1 ||
+				good=0
+		fi
+		if grep -q -e 'Error' -e 'exn' -e 'Traceback' "$d/err"; then
+			good=0; cat "$d/err" >> "$tmp/why"
+		fi
+		if [ $good = 1 ]; then
+			ok "$c (gup_to_pin.cocci patch, one group: $grp)"
+		else
+			notok "$c (gup_to_pin.cocci patch, one group: $grp)"
+		fi
+		;;
 	mismatch_*|iov_iter_*)
 		case $c in
 		mismatch_*) s=pin_release_mismatch.cocci ;;

@@ -47,6 +47,9 @@ NOREV_RX = re.compile(r"\b(unpin_user_page_range_dirty_lock|unpin_folios?)"
 REPORT_RX = re.compile(r"^(\S+?):(\d+):(\d+)-(\d+): (\w+)\(\) \[([^]]*)\]: "
                        r"(\w+)(.*)$")
 SPATCH = os.environ.get("SPATCH", "spatch")
+GROUP_RX = re.compile(r"\b(get_user_pages\w*|pin_user_pages\w*|put_page|"
+                      r"__free_page|release_pages|put_user_page\w*|"
+                      r"unpin_user_page\w*)\s*\(")
 
 
 def spatch(script, mode, groups, cwd, extra=(), jobs=1):
@@ -173,65 +176,8 @@ def equivalences(regs):
     return [tuple(r) for r in out]
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("ksrc")
-    ap.add_argument("--out")
-    ap.add_argument("--subset")
-    ap.add_argument("--tap", action="store_true")
-    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--keep", help="keep the work tree here")
-    args = ap.parse_args()
-    ksrc = os.path.abspath(args.ksrc)
-    t0 = time.time()
-
-    expect = {}
-    if args.subset:
-        for ln in open(args.subset):
-            ln = ln.split("#")[0].split()
-            if ln:
-                expect[ln[0]] = ln[1] if len(ln) > 1 else None
-        files = sorted(expect)
-    else:
-        r = subprocess.run(["grep", "-rlE", "--include=*.[ch]",
-                            r"\bpin_user_pages\w*\s*\(",
-                            "drivers"], cwd=ksrc, stdout=subprocess.PIPE,
-                           universal_newlines=True)
-        files = sorted(r.stdout.split())
-
-    work = args.keep or tempfile.mkdtemp(prefix="cocci-recall-")
-    if args.keep and os.path.exists(work):
-        shutil.rmtree(work)
-    rev, fwd = os.path.join(work, "rev"), os.path.join(work, "fwd")
-    dirs = set(os.path.dirname(f) for f in files)
-    dirs |= set(os.path.dirname(d) for d in dirs
-                if os.path.dirname(d) not in ("", "drivers"))
-    for top in (rev, fwd):
-        os.makedirs(top)
-        # what the tree-wide facts pass looks at, besides the driver
-        for d in ("include", "mm", "lib", "arch"):
-            if os.path.isdir(os.path.join(ksrc, d)):
-                os.symlink(os.path.join(ksrc, d), os.path.join(top, d))
-        for d in sorted(dirs):
-            os.makedirs(os.path.join(top, d), exist_ok=True)
-            for n in os.listdir(os.path.join(ksrc, d)):
-                s = os.path.join(ksrc, d, n)
-                if os.path.isfile(s) and n.endswith((".c", ".h")):
-                    shutil.copy(s, os.path.join(top, d, n))
-    groups = [[f] for f in files]
-    # 1. reverse upstream's conversion
-    spatch(REVERSE, "patch", groups, rev, ["--in-place"], args.jobs)
-    for f in files:
-        shutil.copy(os.path.join(rev, f), os.path.join(fwd, f))
-    t1 = time.time()
-    # 2. the script under test, as a user runs it
-    gup = os.environ.get("GUP_TO_PIN", os.path.join(API, "gup_to_pin.cocci"))
-    rep, rep_err = spatch(gup, "report", groups, rev, [], args.jobs)
-    _, pat_err = spatch(gup, "patch", groups, fwd, ["--in-place"],
-                        args.jobs)
-    t2 = time.time()
-    errors = [x for x in (rep_err + pat_err).split("\n")
-              if re.search(r"Error|exception|Traceback|exn", x)]
+def evaluate(ksrc, rev, fwd, files, rep):
+    """Compare the script's output (fwd) with upstream, file by file."""
     verdict = {}
     for ln in rep.split("\n"):
         m = REPORT_RX.match(ln.strip())
@@ -283,16 +229,13 @@ def main():
             status = "none"
         res.append({"file": f, "ups": ups, "norev": norev, "regs": regs,
                     "sites": sites, "status": status, "A": A})
-    t3 = time.time()
+    return res
 
+
+def summarize(res):
     nfiles = [r for r in res if r["status"] != "not-reversed"]
     sites = [(r["file"],) + s for r in res for s in r["sites"]]
-    diff_regs = [(r["file"], g) for r in res for g in r["regs"]
-                 if g[4] == "different"]
-    equiv_regs = [(r["file"], g) for r in res for g in r["regs"]
-                  if g[4] == "equivalent"]
-    st_count = lambda k: sum(1 for s in sites if s[3] == k)
-    summary = {
+    return {
         "files": len(nfiles),
         "files_restored": sum(1 for r in nfiles
                               if r["status"] in ("restored", "equivalent")),
@@ -305,10 +248,113 @@ def main():
         "sites_refused": sum(1 for s in sites if s[2][0] != "convert"),
         "sites_different": len(set((s[0], s[1]) for s in sites
                                    if s[3] == "different")),
-        "regions_different": len(diff_regs),
+        "regions_different": sum(1 for r in res for g in r["regs"]
+                                 if g[4] == "different"),
         "norev": sum(r["norev"] for r in res),
     }
 
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("ksrc")
+    ap.add_argument("--out")
+    ap.add_argument("--subset")
+    ap.add_argument("--tap", action="store_true")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--keep", help="keep the work tree here")
+    args = ap.parse_args()
+    ksrc = os.path.abspath(args.ksrc)
+    t0 = time.time()
+
+    expect = {}
+    if args.subset:
+        for ln in open(args.subset):
+            ln = ln.split("#")[0].split()
+            if ln:
+                expect[ln[0]] = ln[1] if len(ln) > 1 else None
+        files = sorted(expect)
+    else:
+        r = subprocess.run(["grep", "-rlE", "--include=*.[ch]",
+                            r"\bpin_user_pages\w*\s*\(",
+                            "drivers"], cwd=ksrc, stdout=subprocess.PIPE,
+                           universal_newlines=True)
+        files = sorted(r.stdout.split())
+
+    work = args.keep or tempfile.mkdtemp(prefix="cocci-recall-")
+    if args.keep and os.path.exists(work):
+        shutil.rmtree(work)
+    rev, fwd = os.path.join(work, "rev"), os.path.join(work, "fwd")
+    fwf = os.path.join(work, "fwf")
+    dirs = set(os.path.dirname(f) for f in files)
+    dirs |= set(os.path.dirname(d) for d in dirs
+                if os.path.dirname(d) not in ("", "drivers"))
+    for top in (rev, fwd, fwf):
+        os.makedirs(top)
+        # what the tree-wide facts pass looks at, besides the driver
+        for d in ("include", "mm", "lib", "arch"):
+            if os.path.isdir(os.path.join(ksrc, d)):
+                os.symlink(os.path.join(ksrc, d), os.path.join(top, d))
+        for d in sorted(dirs):
+            os.makedirs(os.path.join(top, d), exist_ok=True)
+            for n in os.listdir(os.path.join(ksrc, d)):
+                s = os.path.join(ksrc, d, n)
+                if os.path.isfile(s) and n.endswith((".c", ".h")):
+                    shutil.copy(s, os.path.join(top, d, n))
+    groups = [[f] for f in files]
+    # a driver directory as one group: cross-file conversion.  Only the
+    # files that take or drop page references can hold the other half of
+    # a conversion (helpers that only read pages are found by the facts
+    # pass), so the group is those, as cocci-report's grep prefilter does
+    dgroups = []
+    for d in sorted(set(os.path.dirname(f) for f in files)):
+        grp = []
+        for n in sorted(os.listdir(os.path.join(rev, d))):
+            f = os.path.join(d, n)
+            if n.endswith(".c") and (f in files or GROUP_RX.search(
+                    open(os.path.join(rev, f), errors="replace").read())):
+                grp.append(f)
+        dgroups.append(grp)
+    # 1. reverse upstream's conversion
+    spatch(REVERSE, "patch", groups, rev, ["--in-place"], args.jobs)
+    for f in files:
+        shutil.copy(os.path.join(rev, f), os.path.join(fwd, f))
+        shutil.copy(os.path.join(rev, f), os.path.join(fwf, f))
+    t1 = time.time()
+    # 2. the script under test, as a user runs it: on the directory (one
+    # group, cross-file), and one file at a time (make coccicheck)
+    gup = os.environ.get("GUP_TO_PIN", os.path.join(API, "gup_to_pin.cocci"))
+    rep, rep_err = spatch(gup, "report", dgroups, rev, [], args.jobs)
+    _, pat_err = spatch(gup, "patch", dgroups, fwd, ["--in-place"],
+                        args.jobs)
+    errors = [x for x in (rep_err + pat_err).split("\n")
+              if re.search(r"Error|exception|Traceback|exn", x)]
+    if not args.tap:
+        rep1, e1 = spatch(gup, "report", groups, rev, [], args.jobs)
+        _, e2 = spatch(gup, "patch", groups, fwf, ["--in-place"], args.jobs)
+        errors += [x for x in (e1 + e2).split("\n")
+                   if re.search(r"Error|exception|Traceback|exn", x)]
+    t2 = time.time()
+    res = evaluate(ksrc, rev, fwd, files, rep)
+    # files the directory run changed that upstream did not convert
+    extra = []
+    for grp in dgroups:
+        for f in grp:
+            if f in files:
+                continue
+            U = read(os.path.join(ksrc, f))
+            F = read(os.path.join(fwd, f))
+            if U != F:
+                extra.append((f, list(difflib.unified_diff(
+                    U, F, "a/" + f, "b/" + f, lineterm="", n=2))))
+    res1 = None if args.tap else evaluate(ksrc, rev, fwf, files, rep1)
+    t3 = time.time()
+
+    summary = summarize(res)
+    sites = [(r["file"],) + s for r in res for s in r["sites"]]
+    diff_regs = [(r["file"], g) for r in res for g in r["regs"]
+                 if g[4] == "different"]
+    equiv_regs = [(r["file"], g) for r in res for g in r["regs"]
+                  if g[4] == "equivalent"]
     if args.tap:
         print("TAP version 13")
         print("1..%d" % (len(res) + 1))
@@ -363,9 +409,24 @@ def main():
              "is compared with upstream, whitespace ignored." %
              kversion(ksrc))
     L.append("")
+    L.append("The script runs on each driver directory as one group "
+             "(`spatch` given the directory's files together: cross-file "
+             "conversion), and, for comparison, on one file at a time as "
+             "`make coccicheck` runs it.")
+    L.append("")
+    s1 = summarize(res1)
     L.append("| measure | count |")
     L.append("|---|---|")
+    L.append("| one file at a time: files restored | %d of %d (%s) |" % (
+        s1["files_restored"], s1["files"],
+        pct(s1["files_restored"], s1["files"])))
+    L.append("| one file at a time: sites restored | %d of %d (%s) |" % (
+        s1["sites_restored"], s1["sites"],
+        pct(s1["sites_restored"], s1["sites"])))
+    L.append("| one file at a time: sites converted differently | %d |" %
+             s1["sites_different"])
     L.append("| files reversed | %d |" % summary["files"])
+    L.append("| **directory as one group** (below) | |")
     L.append("| files restored | %d (%s) |" % (
         summary["files_restored"], pct(summary["files_restored"],
                                        summary["files"])))
@@ -433,6 +494,20 @@ def main():
             L.append("-" + x)
         for x in g[3]:
             L.append("+" + x)
+        L.append("```")
+        L.append("")
+    L.append("## Other files the directory run changed")
+    L.append("")
+    L.append("Files without a `pin_user_pages*()` call upstream, so not "
+             "compared: each change is the other half of a cross-file "
+             "conversion and is listed for review.")
+    L.append("")
+    if not extra:
+        L.append("None.")
+        L.append("")
+    for (f, dl) in extra:
+        L.append("```diff")
+        L.extend(dl)
         L.append("```")
         L.append("")
     if errors:

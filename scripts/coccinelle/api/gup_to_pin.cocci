@@ -760,11 +760,141 @@ def keystr(k):
     return "%s() local %s" % (k[1], k[2])
 
 
+def _lkey(v):
+    v = str(v)
+    return (0, int(v), "") if v.isdigit() else (1, 0, v)
+
+
+_COMP = {}
+
+
+def _storage_fields(G):
+    """Field keys of the pages a file takes, releases or moves around."""
+    out = set()
+    for x in G.sources:
+        out.add(key_of(x[2], x[3]))
+    for x in G.releases:
+        out.add(key_of(x[1], x[2]))
+    out.discard(None)
+    for x in G.assigns:         # one step: field = page, page = field
+        kl, kr = key_of(x[0], x[2]), key_of(x[1], x[2])
+        if kr in out and kl is not None:
+            out.add(kl)
+        elif kl in out and kr is not None:
+            out.add(kr)
+    return set(k for k in out if k[0] == "F")
+
+
+def _component(path, same):
+    """Files of the group that share page storage with path, transitively:
+    a field of the same name (and struct, when both are typed) that both
+    take, release or assign pages to, or a page array passed to a
+    non-static function defined in the other.  Computed the same way from
+    every member, so every member joins the same files."""
+    key = tuple(same)
+    if key not in _COMP:
+        fields, defs, calls = {}, {}, {}
+        for f in same:
+            G = FACTS[f]
+            _TYPES[0], _TYPES[1] = G.vtypes, struct_fields(f)
+            fields[f] = _storage_fields(G)
+            defs[f] = set(fn for fn in G.params if fn not in G.static_fns)
+            page_keys = set(key_of(x[2], x[3]) for x in G.sources) | \
+                set(key_of(x[1], x[2]) for x in G.releases)
+            page_keys.discard(None)
+            calls[f] = set(c[0] for c in G.calls
+                           if key_of(c[2], c[3]) in page_keys)
+        uf = UF()
+
+        def share(a, b):
+            for ka in fields[a]:
+                for kb in fields[b]:
+                    if ka[1] == kb[1] and (len(ka) == 2 or len(kb) == 2 or
+                                           ka[2] == kb[2]):
+                        return True
+            return bool(calls[a] & defs[b]) or bool(calls[b] & defs[a])
+        for i, a in enumerate(same):
+            uf.find(a)
+            for b in same[i + 1:]:
+                if share(a, b):
+                    uf.union(a, b)
+        _COMP[key] = dict((f, sorted(g for g in same
+                                     if uf.find(g) == uf.find(f)))
+                          for f in same)
+    return _COMP[key].get(path, [path])
+
+
+def joint_facts(path, F):
+    """Cross-file conversion: when spatch is given several files of one
+    directory as one group (spatch ... dir/a.c dir/b.c, or one group per
+    directory in --file-groups), the facts of all of them are known before
+    any site is judged.  Return F joined with the facts of the other files
+    of its directory in the group, theirs renamed so nothing collides:
+    function "b.c::fn", line "b.c:85".  Every file of the group computes
+    the same join, so all of them reach the same verdict for a storage
+    shared through a struct field or a non-static helper, and each file
+    converts its own part of it in the same run."""
+    d = os.path.dirname(os.path.abspath(path))
+    same = [f for f in sorted(FACTS)
+            if os.path.dirname(os.path.abspath(f)) == d]
+    comp = _component(path, same)
+    others = [f for f in comp if f != path]
+    if not others:
+        return F, []
+    J = FileFacts()
+    # a call resolves the same way in every file's join: to the calling
+    # file's own function of that name, else to the one non-static
+    # function of that name in the group, else to nothing in the group
+    members = [(None, F)] + [(os.path.basename(f), FACTS[f]) for f in others]
+    nonstatic = {}
+    for (tag, G) in members:
+        for fn in G.params:
+            if fn not in G.static_fns:
+                nonstatic.setdefault(fn, []).append(tag)
+
+    def joined(tag, fn):
+        return fn if tag is None else "%s::%s" % (tag, fn)
+
+    def callee_of(tag, G, callee):
+        if callee in G.params:
+            return joined(tag, callee)
+        if len(nonstatic.get(callee, [])) == 1:
+            return joined(nonstatic[callee][0], callee)
+        return "?" + callee if callee in F.params else callee
+
+    for (tag, G) in members:
+        fn_ = (lambda fn: fn) if tag is None else \
+            (lambda fn, t=tag: "%s::%s" % (t, fn))
+        ln_ = (lambda ln: ln) if tag is None else \
+            (lambda ln, t=tag: "%s:%s" % (t, ln))
+        for x in G.sources:
+            J.sources.append(x[:3] + (fn_(x[3]), ln_(x[4])) + x[5:])
+        for x in G.releases:
+            J.releases.append(x[:2] + (fn_(x[2]), ln_(x[3])) + x[4:])
+        for x in G.assigns:
+            J.assigns.append((x[0], x[1], fn_(x[2]), ln_(x[3])))
+        for x in G.calls:
+            J.calls.append((callee_of(tag, G, x[0]), x[1], x[2], fn_(x[3]),
+                            ln_(x[4])))
+        for x in G.returns:
+            J.returns.append((x[0], fn_(x[1]), ln_(x[2])))
+        for fn, ps in G.params.items():
+            J.params[fn_(fn)] = ps
+        J.static_fns |= set(fn_(fn) for fn in G.static_fns)
+        for (fn, v), st in G.vtypes.items():
+            J.vtypes[(fn_(fn), v)] = st
+        J.longlived |= set((ln_(a), b) for (a, b) in G.longlived)
+        J.loops.extend((fn_(x[0]), x[1], ln_(x[2]), x[3]) for x in G.loops)
+    return J, [os.path.basename(f) for f in others]
+
+
 def analyse(path, F):
     """Group page storage of one file and give every GUP/PIN/iter site a
     verdict.  Returns dict with per-site verdicts and conversion sets."""
     if F.result is not None:
         return F.result
+    home = F
+    F, joined = joint_facts(path, home)
     set_types(path, F)
     uf = UF()
     # parameters of functions defined here are locals of that function
@@ -899,7 +1029,8 @@ def analyse(path, F):
         if kinds & {"GUP", "PIN", "ITER"}:
             for k in sorted(grp["keys"]):
                 if k[0] == "F" and k[1] not in local_fields(path):
-                    hits = field_used_elsewhere(path, k[1])
+                    hits = [h for h in field_used_elsewhere(path, k[1])
+                            if h not in joined]
                     if hits:
                         grp["bad"].append("field ->%s is also used in %s" %
                                           (k[1], ", ".join(hits[:3])))
@@ -919,7 +1050,7 @@ def analyse(path, F):
                 if x[0] in kset:
                     names.setdefault(x[1], []).append(str(x[4]))
             return ", ".join("%s() at line %s" % (n, ", ".join(sorted(
-                set(v), key=int))) for n, v in sorted(names.items()))
+                set(v), key=_lkey))) for n, v in sorted(names.items()))
         if any(x[0] == "PIN" for x in srcs):
             note = other({"GUP", "ITER", "GUPNOPIN", "NONGUP"})
             for r in puts:
@@ -971,7 +1102,7 @@ def analyse(path, F):
             if not grp["rel"]:
                 reasons.append("no release of %s found in this file" %
                                (storage or "the pages"))
-            for r in sorted(unknown_rel, key=lambda r: (r[3], r[4])):
+            for r in sorted(unknown_rel, key=lambda r: (_lkey(r[3]), r[4])):
                 reasons.append("%s() at line %s releases pages of unknown "
                                "origin" % (r[0], r[3]))
             short = (not reasons and
@@ -1016,7 +1147,7 @@ def analyse(path, F):
     for (fn, var, line, col) in F.loops:
         if (line, col) in res["conv_rel"]:
             res["rmvars"].add((fn, var))
-    F.result = res
+    home.result = res
     return res
 
 
