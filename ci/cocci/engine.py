@@ -649,7 +649,8 @@ def _param_facts(path, name, rel, kind, params, body, idx, depth, seen):
     names = [pname]
     stores = []
     if kind == "f":
-        asg = list(re.finditer(r"(?:^|(?<=[;{}(,])|(?<=else))\s*((?:\w+|[\w\]\[)(>.-]+"
+        asg = list(re.finditer(r"(?:^|(?<=[;{}(,])|(?<=else))\s*"
+                               r"((?:\w+|[\w\]\[)(>.-]+"
                                r"(?:->|\.|\[)[^=;]*?))\s*=(?!=)\s*([^;]*);",
                                body))
         # declarations with an initialiser: "struct page *p = pages[i];"
