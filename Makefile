@@ -12,6 +12,9 @@
 #   make bisect-check apply that series patch by patch to the pristine base
 #                     and build the test kernel after each one
 #   make cocci-report regenerate reports/gup-callers.txt (whole-tree run)
+#   make cocci-recall regenerate reports/cocci-recall.md: upstream's
+#                     pin_user_pages*() users of drivers/ written back to
+#                     GUP form and converted again by gup_to_pin.cocci
 #   make compile-test build the drivers the series touches (W=1, sparse)
 #   make check-off    the VM part of make check with the pin tracker compiled
 #                     in but booted off
@@ -30,7 +33,7 @@
 export KSRC ACCEL VARIANT
 SHELL := /bin/bash
 
-.PHONY: all check deps tree kernel selftests series bisect-check cocci-report compile-test check-off bench bench-rdma bench-uffd clean
+.PHONY: all check deps tree kernel selftests series bisect-check cocci-report cocci-recall compile-test check-off bench bench-rdma bench-uffd clean
 
 all: deps
 	SKIP_HOST=1 SHOW_OUTPUT=1 ci/check.sh vm/plans/demo.sh
@@ -59,6 +62,9 @@ bisect-check: tree
 
 cocci-report: tree
 	ci/cocci-report.sh "$$(ci/pristine.sh --full)" reports/gup-callers.txt
+
+cocci-recall: tree
+	ci/cocci-recall.py "$$(ci/pristine.sh --full)" --out reports/cocci-recall.md
 
 compile-test: tree
 	EXTRA_PKGS=gcc-powerpc-linux-gnu ci/deps.sh

@@ -34,6 +34,9 @@ if [ "${SKIP_HOST:-0}" != 1 ]; then
 		say "host: Coccinelle test pairs"
 		ci/cocci-check.sh "$(ci/pristine.sh)" >"$RES/cocci.tap"
 		$R tap host-coccinelle "$RES/cocci.tap" "$RES/host-coccinelle.json"
+		say "host: Coccinelle recall on upstream's pin conversions (subset)"
+		ci/cocci-recall.sh "$(ci/pristine.sh)" >"$RES/cocci-recall.tap"
+		$R tap host-cocci-recall "$RES/cocci-recall.tap" "$RES/host-cocci-recall.json"
 	fi
 fi
 

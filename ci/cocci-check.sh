@@ -11,6 +11,11 @@
 #   mismatch_*.c + .res         pin_release_mismatch.cocci MODE=report output
 #   iov_iter_*.c + .res         iov_iter_get_pages.cocci MODE=report output
 #   NAME.aux.*                  companion files copied next to NAME.c
+#   xfile_*.c + .res            cross-file conversion: NAME.c and its
+#                               NAME.aux.c are given to spatch as one group;
+#                               NAME.aux.res is the expected companion
+#   NAME.tree/                  a small kernel tree laid around NAME.c
+#                               (include/linux/...) for the tree-wide facts
 # Each case runs in its own temporary directory (the scripts look at the
 # other files of a directory).  With KSRC, the driver conversions are also
 # checked: the script run on the pristine files must reproduce the hunks
@@ -24,6 +29,8 @@ KSRC=${1:-}
 SPATCH=${SPATCH:-spatch}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# the tree-wide facts cache of the tests: their own, not the user's
+export GUP_FACTS_CACHE=$tmp/facts-cache
 
 n=0
 fail=0
@@ -35,8 +42,8 @@ notok() {
 skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 
 cases=$(cd "$TESTS" && ls *.c 2>/dev/null | grep -v '\.aux\.c$' | sed 's/\.c$//')
-extra=3
-[ -n "$KSRC" ] && extra=$((extra + 1))
+extra=4
+[ -n "$KSRC" ] && extra=$((extra + 2))
 echo "TAP version 13"
 echo "1..$(( $(echo "$cases" | grep -c .) + extra ))"
 
@@ -59,8 +66,43 @@ for c in $cases; do
 	mkdir -p "$d"
 	cp "$TESTS/$c.c" "$d/"
 	for a in "$TESTS/$c".aux.*; do [ -e "$a" ] && cp "$a" "$d/"; done
+	[ -d "$TESTS/$c.tree" ] && cp -a "$TESTS/$c.tree/." "$d/"
 	: > "$tmp/why"
 	case $c in
+	xfile_*)
+		# cross-file conversion: NAME.c and its NAME.aux.c companions are
+		# one group (one driver directory given to spatch together);
+		# NAME.res and NAME.aux.res are the expected files after
+		# MODE=patch, a companion without .res must stay unchanged
+		grp="$c.c $(cd "$d" && ls "$c".aux.c 2>/dev/null)"
+		cp -a "$d" "$d.in"
+		( cd "$d" && $SPATCH --sp-file "$API/gup_to_pin.cocci" -D patch \
+			--no-includes --include-headers --very-quiet --in-place \
+			$grp ) >/dev/null 2>"$d/err"
+		good=1
+		diff -u "$TESTS/$c.res" "$d/$c.c" > "$tmp/why" 2>&1 || good=0
+		for a in $(cd "$d" && ls "$c".aux.c 2>/dev/null); do
+			want=$TESTS/${a%.c}.res
+			[ -f "$want" ] || want=$d.in/$a
+			diff -u "$want" "$d/$a" >> "$tmp/why" 2>&1 || good=0
+		done
+		if [ -f "$TESTS/$c.report" ]; then
+			( cd "$d.in" && $SPATCH --sp-file "$API/gup_to_pin.cocci" \
+				-D report --no-includes --include-headers \
+				--very-quiet $grp ) 2>>"$d/err" |
+				LC_ALL=C sort -t: -k2,2n > "$d/rep"
+			diff -u "$TESTS/$c.report" "$d/rep" >> "$tmp/why" 2>&1 ||
+				good=0
+		fi
+		if grep -q -e 'Error' -e 'exn' -e 'Traceback' "$d/err"; then
+			good=0; cat "$d/err" >> "$tmp/why"
+		fi
+		if [ $good = 1 ]; then
+			ok "$c (gup_to_pin.cocci patch, one group: $grp)"
+		else
+			notok "$c (gup_to_pin.cocci patch, one group: $grp)"
+		fi
+		;;
 	mismatch_*|iov_iter_*)
 		case $c in
 		mismatch_*) s=pin_release_mismatch.cocci ;;
@@ -134,7 +176,35 @@ else
 	cp "$d/err" "$tmp/why"; notok "patch mode reports refused sites on stderr"
 fi
 
+# The tree-wide facts pass is cached and incremental: a second run reads
+# the cache, and a header that changes is read again (here foo_dma.h of
+# gup_tree_facts starts to release the pages: the site must be refused).
+: > "$tmp/why"
+d=$tmp/incremental; mkdir -p "$d"
+cp "$TESTS/gup_tree_facts.c" "$TESTS"/gup_tree_facts.aux.* "$d/"
+cp -a "$TESTS/gup_tree_facts.tree/." "$d/"
+good=1
+GUP_FACTS_CACHE=$d/cache spatch_in "$d" gup_to_pin.cocci report \
+	gup_tree_facts.c > "$d/rep1" 2>> "$tmp/why"
+ls "$d"/cache/*.json > /dev/null 2>&1 || { good=0; echo "no cache written" >> "$tmp/why"; }
+grep -q ': convert to ' "$d/rep1" || { good=0; cat "$d/rep1" >> "$tmp/why"; }
+sed -i 's/memzero_page(p, 0, PAGE_SIZE);/memzero_page(p, 0, PAGE_SIZE);\n\t\tput_page(p);/' \
+	"$d/include/linux/foo_dma.h"
+GUP_FACTS_CACHE=$d/cache spatch_in "$d" gup_to_pin.cocci report \
+	gup_tree_facts.c > "$d/rep2" 2>> "$tmp/why"
+grep -q 'refuse: passed to foo_zero_pages() at line 18, which releases it (foo_zero_pages() in include/linux/foo_dma.h calls put_page())' "$d/rep2" ||
+	{ good=0; cat "$d/rep2" >> "$tmp/why"; }
+if [ $good = 1 ]; then ok "tree-wide facts: cached, a changed header is read again"
+else notok "tree-wide facts: cached, a changed header is read again"; fi
+
 if [ -n "$KSRC" ]; then
+	# NEVER_RELEASE against the definitions in the tree
+	if python3 "$HERE/ci/cocci/check_never_release.py" "$KSRC" > "$tmp/why" 2>&1; then
+		ok "$(sed -n 's/^ok - //p' "$tmp/why")"
+	else
+		notok "NEVER_RELEASE: no listed API releases a page in $KSRC"
+	fi
+
 	# Regenerating the driver patches from KSRC gives the patches/ hunks
 	# (the patched files are compared, whitespace ignored: the patches carry
 	# checkpatch re-indentation of the lines the script changed).

@@ -4,7 +4,9 @@
 # directories that patches/ touches, made in build/pristine on first use.
 # With --full, the whole base tree.
 # ci/cocci-check.sh compares our driver patches with the Coccinelle output
-# on these files.
+# on these files; the directories of ci/cocci/recall-subset.txt and all of
+# include/ (the tree-wide facts pass reads its headers) are included for
+# ci/cocci-recall.sh.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -28,7 +30,10 @@ if [ "${1:-}" = --full ]; then
 fi
 
 OUT=$BUILD/pristine
-dirs=$(sed -n 's|^+++ b/\([^	 ]*\).*|\1|p' "$TOP"/patches/*.patch | xargs -n1 dirname | sort -u |
+dirs=$( (sed -n 's|^+++ b/\([^	 ]*\).*|\1|p' "$TOP"/patches/*.patch
+	sed 's/#.*//' "$TOP"/ci/cocci/recall-subset.txt | awk 'NF { print $1 }'
+	echo include/headers) |
+	xargs -n1 dirname | sort -u |
 	awk 'NR > 1 && index($0, prev "/") == 1 { next } { print; prev = $0 }')
 want="$(cat "$SRC/.pintest-base") $(echo $dirs)"
 if [ "$(cat "$OUT/.pintest-pristine" 2>/dev/null)" != "$want" ]; then

@@ -29,27 +29,63 @@ INTROSPECT = {"page_to_pfn", "page_to_phys", "page_ref_count", "page_count",
               "folio_nr_pages", "compound_head", "WARN_ON", "WARN_ON_ONCE",
               "BUG_ON", "unlikely", "likely", "IS_ERR", "PTR_ERR",
               "IS_ERR_OR_NULL"}
-# Functions that use a page or a page array but neither take nor drop a
-# reference (so passing GUP pages to them cannot hide a release).
-SAFE_USERS = INTROSPECT | {
-    "kfree", "kvfree", "vfree", "memset", "memcpy", "ARRAY_SIZE", "sizeof",
+# NEVER_RELEASE: the one list of kernel APIs that use a page or a page
+# array but neither take nor drop a reference, so passing GUP pages to them
+# cannot hide a release.  Checked against the tree's own definitions by
+# ci/cocci-check.sh (never_release_facts).  Functions not listed here are
+# looked up in the tree (tree_facts(), below) before a site is refused.
+NEVER_RELEASE = INTROSPECT | {
+    # the struct page itself, its pfn, address and state
+    "page_to_virt", "page_address", "lowmem_page_address", "PageHighMem",
+    "PageReserved", "PageDirty", "PageLRU", "PageSwapCache", "PageLocked",
+    "PageUptodate", "PageSlab", "compound_order", "compound_nr",
+    "page_shift", "page_zone", "page_zonenum", "page_mapcount",
+    "page_mapped", "page_pgdat", "page_to_section", "is_zero_page",
+    "is_zone_device_page", "is_pci_p2pdma_page", "folio_page",
+    "VM_BUG_ON_PAGE", "VM_WARN_ON_ONCE_PAGE", "VM_BUG_ON", "VM_WARN_ON",
+    "dump_page",
+    # scatterlist table builders (they store the pointer in the table)
     "sg_alloc_table_from_pages", "sg_alloc_table_from_pages_segment",
-    "__sg_alloc_table_from_pages", "sg_set_page", "sg_page",
-    "page_address", "kmap", "kunmap", "kmap_local_page", "kunmap_local",
-    "kmap_atomic", "kunmap_atomic", "vmap", "vm_map_ram",
+    "sg_alloc_append_table_from_pages", "__sg_alloc_table_from_pages",
+    "sg_set_page", "sg_assign_page", "sg_page",
+    # DMA mapping
     "dma_map_page", "dma_map_page_attrs", "dma_unmap_page",
-    "flush_dcache_page", "set_page_dirty", "set_page_dirty_lock",
-    "mark_page_accessed", "SetPageDirty", "lock_page", "unlock_page",
-    "copy_page", "clear_page", "memcpy_to_page", "memcpy_from_page",
-    "zero_user", "zero_user_segment", "min", "max", "min_t", "max_t",
-    "copy_highpage", "copy_user_highpage", "memcpy_page", "get_page_address",
+    "dma_unmap_page_attrs",
+    # kernel mappings and data access
+    "kmap", "kunmap", "kmap_local_page", "kunmap_local", "kmap_atomic",
+    "kunmap_atomic", "kmap_local_folio", "vmap", "vunmap", "vm_map_ram",
+    "vm_unmap_ram", "copy_page", "clear_page", "memcpy_to_page",
+    "memcpy_from_page", "memcpy_page", "memzero_page", "zero_user",
+    "zero_user_segment", "zero_user_segments", "copy_highpage",
+    "copy_user_highpage", "clear_highpage", "get_page_address",
+    "flush_dcache_page", "flush_dcache_folio", "flush_anon_page",
+    # page state that GUP callers set before the release
+    "set_page_dirty", "set_page_dirty_lock", "SetPageDirty",
+    "mark_page_accessed", "lock_page", "unlock_page", "trylock_page",
+    "folio_mark_dirty", "wait_on_page_writeback",
+    # memory and size helpers, logging
+    "kfree", "kvfree", "vfree", "memset", "memcpy", "ARRAY_SIZE", "sizeof",
+    "struct_size", "array_size", "min", "max", "min_t", "max_t",
     "pr_debug", "pr_err", "pr_warn", "pr_info", "pr_devel", "printk",
     "dev_dbg", "dev_err", "dev_warn", "dev_info", "trace_printk",
+    # GUP and pin calls fill the array, they do not release it
     "get_user_pages", "get_user_pages_fast", "get_user_pages_unlocked",
     "get_user_pages_remote", "get_user_pages_fast_only",
     "pin_user_pages", "pin_user_pages_fast", "pin_user_pages_unlocked",
     "pin_user_pages_remote",
 }
+SAFE_USERS = NEVER_RELEASE
+# Calls that drop a page reference (tree_facts() looks for them).
+DROPS = {"put_page", "__free_page", "__free_pages", "release_pages",
+         "put_user_page", "put_user_pages", "put_user_pages_dirty",
+         "put_user_pages_dirty_lock", "unpin_user_page", "unpin_user_pages",
+         "unpin_user_pages_dirty_lock", "unpin_user_page_range_dirty_lock",
+         "folio_put", "folio_put_refs", "folios_put", "unpin_folio",
+         "unpin_folios", "put_pages_list", "page_frag_free",
+         "free_unref_page", "__put_page"}
+# A page walked through its ->lru list_head is the driver's own: GUP pages
+# are on the mm's LRU lists, a driver cannot chain them through ->lru.
+LRU_WALK = "list_for_each_entry(..., lru)"
 # Producers of page references that are not GUP.
 NONGUP_PRODUCERS = {"alloc_page", "alloc_pages", "alloc_pages_node",
                     "__page_cache_alloc", "find_get_page", "find_lock_page",
@@ -57,12 +93,24 @@ NONGUP_PRODUCERS = {"alloc_page", "alloc_pages", "alloc_pages_node",
                     "vmalloc_to_page", "pfn_to_page", "phys_to_page",
                     "dev_alloc_page", "page_pool_dev_alloc_pages",
                     "find_get_pages", "find_get_pages_range",
-                    "iov_iter_extract_pages", "get_page", "try_get_page"}
+                    "iov_iter_extract_pages", "get_page", "try_get_page",
+                    LRU_WALK}
+# Allocators of the array itself: a struct page ** assigned from one of
+# these is storage for page pointers, not a source of pages.  The page
+# allocator's address-returning calls belong here too: __get_free_page()
+# returns an address, never a struct page, so "pages = (struct page **)
+# __get_free_page(GFP_KERNEL)" allocates the array (ib_umem_get()).
 ARRAY_ALLOCS = {"kmalloc", "kzalloc", "kcalloc", "kmalloc_array",
                 "kvmalloc", "kvzalloc", "kvcalloc", "kvmalloc_array",
                 "vmalloc", "vzalloc", "vcalloc", "devm_kmalloc",
                 "devm_kzalloc", "devm_kcalloc", "devm_kmalloc_array",
-                "krealloc", "krealloc_array", "kvrealloc"}
+                "krealloc", "krealloc_array", "kvrealloc", "kmalloc_node",
+                "kzalloc_node", "kvmalloc_node", "kvzalloc_node",
+                "kcalloc_node", "kmalloc_array_node", "vmalloc_array",
+                "vcalloc", "__vmalloc", "vmalloc_node", "vzalloc_node",
+                "__get_free_page", "__get_free_pages", "get_zeroed_page",
+                "kmemdup", "memdup_array_user", "kmem_cache_alloc",
+                "kmem_cache_zalloc"}
 
 IDENT = re.compile(r"^[A-Za-z_]\w*$")
 
@@ -79,6 +127,7 @@ class FileFacts:
         self.longlived = set()  # (line, col) of GUP calls used across a call
         self.loops = []       # (fn, loopvar, line, col) of release in loop
         self.returns = []     # (expr, fn, line)
+        self.vtypes = {}      # (fn, var) -> struct name, for typed fields
         self.result = None
 
 
@@ -176,8 +225,67 @@ def key_of(expr, fn):
             return None
         return ("L", fn, t[0])
     if len(t) >= 3 and t[-2] in ("->", ".") and IDENT.match(t[-1]):
+        st = _type_of(t[:-2], fn)
+        if st:
+            return ("F", t[-1], st)
         return ("F", t[-1])
     return None
+
+
+# Typed fields: "map->pages" and "batch->pages" are different storage when
+# map and batch are of different struct types.  _TYPES holds the current
+# file's variable types (from its declarations) and struct field types
+# (from the struct definitions in the file and the headers beside it).  A
+# field access whose struct is not known stays untyped and is joined with
+# every typed access of the same field name (so nothing is lost).
+_TYPES = [{}, {}]
+
+
+def _type_of(t, fn):
+    if len(t) == 1 and IDENT.match(t[0]):
+        return _TYPES[0].get((fn, t[0]))
+    if len(t) >= 3 and t[-2] in ("->", ".") and IDENT.match(t[-1]):
+        base = _type_of(t[:-2], fn)
+        if base:
+            return _TYPES[1].get(base, {}).get(t[-1])
+    return None
+
+
+_SFIELDS = {}
+SFIELD_RX = re.compile(r"\bstruct\s+(\w+)\s*\**\s*(\w+)\s*(?:\[[^\]]*\]\s*)*;")
+
+
+def struct_fields(path):
+    """struct name -> {field: struct type of the field} for the structs
+    defined in this file and the headers of its directory."""
+    d = os.path.dirname(os.path.abspath(path))
+    if (d, path) in _SFIELDS:
+        return _SFIELDS[(d, path)]
+    out = {}
+    names = [path]
+    try:
+        names += [os.path.join(d, n) for n in sorted(os.listdir(d))
+                  if n.endswith(".h")]
+    except OSError:
+        pass
+    for f in names:
+        try:
+            with open(f, errors="replace") as fh:
+                text = fh.read()
+        except OSError:
+            continue
+        for m in re.finditer(r"\bstruct\s+(\w+)\s*\{((?:[^{}]|\{[^{}]*\})*)\}",
+                             text):
+            fl = out.setdefault(m.group(1), {})
+            for fm in SFIELD_RX.finditer(m.group(2)):
+                fl[fm.group(2)] = fm.group(1)
+    _SFIELDS[(d, path)] = out
+    return out
+
+
+def set_types(path, F):
+    _TYPES[0] = F.vtypes
+    _TYPES[1] = struct_fields(path)
 
 
 def call_name(expr):
@@ -260,10 +368,482 @@ def local_fields(path):
     return _LOCAL_FIELDS[path]
 
 
+# ---- tree-wide facts: what a function of another file does with the
+# struct page * / struct page ** it is given.
+#
+# A first pass indexes, per file, the function definitions that take a
+# struct page pointer and every function-like macro, in the tree's include/
+# and arch/x86/include/, mm/, lib/ and the directory of the file being
+# converted with its parent (a driver's own helpers).  The index is cached
+# (GUP_FACTS_CACHE, default ~/.cache/cocci-gup-facts/) and refreshed
+# incrementally: only files whose size or mtime changed are read again.
+# tree_facts(name, idx) then reads the body of the definition and answers
+#   ("reads", ...)    it only looks at the pages or passes them to
+#                     functions that only read them (NEVER_RELEASE ...)
+#   ("releases", why) it drops a reference (DROPS), maybe through a callee
+#   ("stores", why)   it keeps the pointer beyond the call (assigns it to
+#                     a field, a global or returns it)
+#   ("unknown", why)  no definition found, or too deep: the unknown is named
+FACTS_VERSION = 1
+DEF_RX = re.compile(
+    r"^(?:[A-Za-z_][\w \t\*]*?[\s\*])?(\w+)\s*\(([^;{}()]*(?:\([^;{}()]*\)"
+    r"[^;{}()]*)*)\)\s*(?:__\w+\s*)*\{", re.M)
+MACRO_RX = re.compile(r"^[ \t]*#[ \t]*define[ \t]+(\w+)\(([^)]*)\)", re.M)
+CALL_RX = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+NOT_CALLS = {"if", "while", "for", "switch", "return", "sizeof", "typeof",
+             "__typeof__", "do", "defined", "__builtin_expect",
+             "__builtin_constant_p", "offsetof", "container_of"}
+_TREE = {}
+# logging and tracing print or record the pointer, never release it
+LOG_RX = re.compile(r"^(_?printk\w*|no_printk|pr_\w+|dev_(err|warn|info|dbg|"
+                    r"notice|crit|alert|emerg|printk)\w*|netdev_(err|warn|"
+                    r"info|dbg)\w*|trace_\w+|WARN\w*|BUG\w*)$")
+# page flag tests and setters, generated by the PAGEFLAG()/FOLIO_FLAG()
+# macros of page-flags.h (so never found by name): they never release.
+PAGEFLAG_RX = re.compile(r"^(__)?(Page|SetPage|ClearPage|TestSetPage|"
+                         r"TestClearPage|folio_test_|folio_set_|"
+                         r"folio_clear_|__folio_set_|__folio_clear_)[A-Za-z]")
+
+
+def tree_root(path):
+    d = os.path.dirname(os.path.abspath(path))
+    while d and d != "/":
+        if os.path.isdir(os.path.join(d, "include", "linux")):
+            return d
+        d = os.path.dirname(d)
+    return None
+
+
+def _scope(root, path):
+    dirs = [("include", True), (os.path.join("arch", "x86", "include"), True),
+            ("mm", False), ("lib", False)]
+    rel = os.path.relpath(os.path.dirname(os.path.abspath(path)), root)
+    if not rel.startswith(".."):
+        dirs.append((rel, False))
+        parent = os.path.dirname(rel)
+        if parent and parent not in ("drivers", "fs", "arch", "."):
+            dirs.append((parent, False))
+    return dirs
+
+
+def _scan(text):
+    out = []
+    for m in DEF_RX.finditer(text):
+        if m.group(1) in NOT_CALLS or ("page" not in m.group(2) and
+                                        "folio" not in m.group(2)):
+            continue
+        out.append((m.group(1), "f", m.start()))
+    for m in MACRO_RX.finditer(text):
+        out.append((m.group(1), "m", m.start()))
+    return out
+
+
+def _index(root, path):
+    import json
+    cache_dir = os.environ.get("GUP_FACTS_CACHE") or os.path.join(
+        os.path.expanduser("~"), ".cache", "cocci-gup-facts")
+    key = re.sub(r"\W", "_", root.strip("/")) or "root"
+    cfile = os.path.join(cache_dir, key + ".json")
+    if root in _TREE:
+        idx = _TREE[root]
+    else:
+        idx = {"version": FACTS_VERSION, "files": {}}
+        try:
+            with open(cfile) as fh:
+                old = json.load(fh)
+            if old.get("version") == FACTS_VERSION:
+                idx = old
+        except (OSError, ValueError):
+            pass
+        _TREE[root] = idx
+        idx["dirty"] = False
+        idx["names"] = None
+    files = idx["files"]
+    for (d, rec) in _scope(root, path):
+        if ("scanned", d) in idx:
+            continue
+        idx[("scanned", d)] = True
+        top = os.path.join(root, d)
+        walk = os.walk(top) if rec else [(top, [], os.listdir(top)
+                                          if os.path.isdir(top) else [])]
+        for (dp, _, names) in walk:
+            for n in names:
+                if not n.endswith((".c", ".h")):
+                    continue
+                full = os.path.join(dp, n)
+                rel = os.path.relpath(full, root)
+                try:
+                    st = os.stat(full)
+                except OSError:
+                    continue
+                stamp = [int(st.st_mtime), st.st_size]
+                if rel in files and files[rel][0] == stamp:
+                    continue
+                try:
+                    with open(full, errors="replace") as fh:
+                        text = fh.read()
+                except OSError:
+                    continue
+                files[rel] = [stamp, _scan(text)]
+                idx["dirty"] = True
+                idx["names"] = None
+    if idx["dirty"]:
+        try:
+            os.makedirs(cache_dir, exist_ok=True)
+            tmpf = "%s.%d" % (cfile, os.getpid())
+            with open(tmpf, "w") as fh:
+                json.dump({"version": FACTS_VERSION, "files": files}, fh)
+            os.rename(tmpf, cfile)
+        except OSError:
+            pass
+        idx["dirty"] = False
+    if idx["names"] is None:
+        names = {}
+        for rel, (stamp, ents) in files.items():
+            for (name, kind, off) in ents:
+                names.setdefault(name, []).append((rel, kind, off))
+        idx["names"] = names
+    return idx
+
+
+def _split_args(text, start):
+    """Arguments of the call whose '(' is at text[start]; end offset."""
+    depth = 0
+    args = []
+    cur = start + 1
+    i = start
+    while i < len(text):
+        c = text[i]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0:
+                args.append(text[cur:i])
+                return args, i
+        elif c == "," and depth == 1:
+            args.append(text[cur:i])
+            cur = i + 1
+        i += 1
+    return args, len(text)
+
+
+_TEXT = {}
+
+
+def _def_body(root, rel, kind, off):
+    full = os.path.join(root, rel)
+    if full not in _TEXT:
+        try:
+            with open(full, errors="replace") as fh:
+                _TEXT[full] = fh.read()
+        except OSError:
+            _TEXT[full] = ""
+    text = _TEXT[full]
+    if kind == "m":
+        m = MACRO_RX.match(text, off)
+        if not m:
+            return None, None
+        params = [x.strip() for x in m.group(2).split(",")]
+        end = m.end()
+        while True:
+            nl = text.find("\n", end)
+            if nl < 0:
+                nl = len(text)
+            if text[end:nl].rstrip().endswith(chr(92)):   # backslash
+                end = nl + 1
+                continue
+            break
+        return params, text[m.end():nl]
+    m = DEF_RX.match(text, off)
+    if not m:
+        return None, None
+    params = [x.strip() for x in
+              _split_args("(" + m.group(2) + ")", 0)[0]]
+    depth = 0
+    i = m.end() - 1
+    while i < len(text):
+        if text[i] == "{":
+            depth += 1
+        elif text[i] == "}":
+            depth -= 1
+            if depth == 0:
+                break
+        i += 1
+    return params, text[m.end():i]
+
+
+_RANK = {"reads": 0, "unknown": 1, "stores": 2, "releases": 3}
+_FACT_MEMO = {}
+
+
+def tree_facts(path, name, idx, depth=0, seen=None):
+    """What function or macro `name` does with its argument `idx`."""
+    if name in NEVER_RELEASE or name in NONGUP_PRODUCERS or \
+       name in ARRAY_ALLOCS or name in ITER_NAMES:
+        return ("reads", "")
+    if name in DROPS:
+        return ("releases", "%s()" % name)
+    if PAGEFLAG_RX.match(name) or LOG_RX.match(name):
+        return ("reads", "")
+    root = tree_root(path)
+    if root is None:
+        return ("unknown", "%s(), not defined in this file (no kernel tree "
+                "around it to look in)" % name)
+    key = (root, os.path.dirname(os.path.abspath(path)), name, idx)
+    if key in _FACT_MEMO:
+        return _FACT_MEMO[key]
+    seen = set(seen or ())
+    if (name, idx) in seen:
+        return ("reads", "")
+    seen.add((name, idx))
+    if depth > 5:
+        return ("unknown", "%s(), too deep to follow" % name)
+    defs = _index(root, path)["names"].get(name, [])
+    if not defs:
+        res = ("unknown", "%s(), whose definition is not in %s" % (
+            name, ", ".join(
+                (d if d != "." else "this directory") + ("/" if r else "")
+                for (d, r) in _scope(root, path))))
+        _FACT_MEMO[key] = res
+        return res
+    worst = ("reads", "")
+    for (rel, kind, off) in defs:
+        params, body = _def_body(root, rel, kind, off)
+        if params is None:
+            continue
+        res = _param_facts(path, name, rel, kind, params, body, idx, depth,
+                           seen)
+        if _RANK[res[0]] > _RANK[worst[0]]:
+            worst = res
+    _FACT_MEMO[key] = worst
+    return worst
+
+
+def _param_facts(path, name, rel, kind, params, body, idx, depth, seen):
+    where = "%s() in %s" % (name, rel)
+    if kind == "m":
+        if idx < len(params) and params[idx] != "...":
+            pname = params[idx]
+            if pname.endswith("..."):
+                pname = pname[:-3].strip()
+        elif params and params[-1].endswith("..."):
+            pname = params[-1][:-3].strip() or "__VA_ARGS__"
+        else:
+            return ("reads", "")
+    else:
+        if idx >= len(params):
+            return ("reads", "")
+        decl = params[idx]
+        if "page" not in decl and "folio" not in decl and \
+           "void" not in decl:
+            return ("reads", "")        # not a page pointer parameter
+        m = re.search(r"(\w+)\s*(?:\[[^]]*\]\s*)*$", decl)
+        if not m:
+            return ("reads", "")
+        pname = m.group(1)
+    # A local assigned from an expression of the pointer is the same pointer
+    # (p = pages[i], folio = page_folio(p), ...) unless the expression is
+    # a value computed from it (page_to_pfn(p), kmap(p), ...); a field,
+    # array element or global assigned from it keeps it.
+    names = [pname]
+    stores = []
+    if kind == "f":
+        asg = list(re.finditer(r"(?:^|(?<=[;{}(,])|(?<=else))\s*"
+                               r"((?:\w+|[\w\]\[)(>.-]+"
+                               r"(?:->|\.|\[)[^=;]*?))\s*=(?!=)\s*([^;]*);",
+                               body))
+        # declarations with an initialiser: "struct page *p = pages[i];"
+        asg += list(re.finditer(r"(?:^|(?<=[;{}(,]))\s*(?:(?:const|struct|"
+                                r"union|unsigned|volatile|static)\s+)*\w+"
+                                r"[\s*]+(\w+)\s*=(?!=)\s*([^;]*);", body))
+        grow = True
+        while grow:
+            grow = False
+            rx = re.compile(r"(?<![\w.>])(?:%s)\b" %
+                            "|".join(re.escape(x) for x in names))
+            for m in asg:
+                lhs, rhs = m.group(1).strip(), m.group(2).strip()
+                if not rx.search(rhs):
+                    continue
+                cm = re.match(r"^(?:\([^()]*\)\s*)?(\w+)\s*\(", rhs)
+                if cm and cm.group(1) in NEVER_RELEASE and cm.group(1) not in \
+                   ("page_folio", "compound_head", "folio_page", "sg_page"):
+                    continue        # a value computed from the page
+                if IDENT.match(lhs):
+                    if lhs not in names:
+                        names.append(lhs)
+                        grow = True
+                elif m.group(0) not in stores:
+                    stores.append(m.group(0))
+    alt = "|".join(re.escape(x) for x in names)
+    rx = re.compile(r"(?<![\w.>])(?:%s)\b" % alt)
+    if not rx.search(body):
+        return ("reads", "")
+    worst = ("reads", "")
+    for m in CALL_RX.finditer(body):
+        callee = m.group(1)
+        if callee in NOT_CALLS:
+            continue
+        args, _ = _split_args(body, m.end() - 1)
+        for j, a in enumerate(args):
+            if not rx.search(a):
+                continue
+            res = tree_facts(path, callee, j, depth + 1, seen)
+            if res[0] == "reads":
+                continue
+            if callee in DROPS:
+                res = ("releases", "%s calls %s()" % (where, callee))
+            else:
+                res = (res[0], "%s passes it to %s" % (where, res[1]))
+            if _RANK[res[0]] > _RANK[worst[0]]:
+                worst = res
+    if kind == "f":
+        for st in stores:
+            res = ("stores", "%s stores it (%s)" % (
+                where, " ".join(st.lstrip(";{}(,").split())))
+            if _RANK[res[0]] > _RANK[worst[0]]:
+                worst = res
+        if re.search(r"\breturn\s+&?\s*(?:%s)\s*(?:\[[^]]*\])?\s*;" %
+                     alt, body):
+            res = ("stores", "%s returns it" % where)
+            if _RANK[res[0]] > _RANK[worst[0]]:
+                worst = res
+    return worst
+
+
 def keystr(k):
     if k[0] == "F":
         return "->" + k[1]
     return "%s() local %s" % (k[1], k[2])
+
+
+def _lkey(v):
+    v = str(v)
+    return (0, int(v), "") if v.isdigit() else (1, 0, v)
+
+
+_COMP = {}
+
+
+def _storage_fields(G):
+    """Field keys of the pages a file takes, releases or moves around."""
+    out = set()
+    for x in G.sources:
+        out.add(key_of(x[2], x[3]))
+    for x in G.releases:
+        out.add(key_of(x[1], x[2]))
+    out.discard(None)
+    for x in G.assigns:         # one step: field = page, page = field
+        kl, kr = key_of(x[0], x[2]), key_of(x[1], x[2])
+        if kr in out and kl is not None:
+            out.add(kl)
+        elif kl in out and kr is not None:
+            out.add(kr)
+    return set(k for k in out if k[0] == "F")
+
+
+def _component(path, same):
+    """Files of the group that share page storage with path, transitively:
+    a field of the same name (and struct, when both are typed) that both
+    take, release or assign pages to, or a page array passed to a
+    non-static function defined in the other.  Computed the same way from
+    every member, so every member joins the same files."""
+    key = tuple(same)
+    if key not in _COMP:
+        fields, defs, calls = {}, {}, {}
+        for f in same:
+            G = FACTS[f]
+            _TYPES[0], _TYPES[1] = G.vtypes, struct_fields(f)
+            fields[f] = _storage_fields(G)
+            defs[f] = set(fn for fn in G.params if fn not in G.static_fns)
+            page_keys = set(key_of(x[2], x[3]) for x in G.sources) | \
+                set(key_of(x[1], x[2]) for x in G.releases)
+            page_keys.discard(None)
+            calls[f] = set(c[0] for c in G.calls
+                           if key_of(c[2], c[3]) in page_keys)
+        uf = UF()
+
+        def share(a, b):
+            for ka in fields[a]:
+                for kb in fields[b]:
+                    if ka[1] == kb[1] and (len(ka) == 2 or len(kb) == 2 or
+                                           ka[2] == kb[2]):
+                        return True
+            return bool(calls[a] & defs[b]) or bool(calls[b] & defs[a])
+        for i, a in enumerate(same):
+            uf.find(a)
+            for b in same[i + 1:]:
+                if share(a, b):
+                    uf.union(a, b)
+        _COMP[key] = dict((f, sorted(g for g in same
+                                     if uf.find(g) == uf.find(f)))
+                          for f in same)
+    return _COMP[key].get(path, [path])
+
+
+def joint_facts(path, F):
+    """Cross-file conversion: when spatch is given several files of one
+    directory as one group (spatch ... dir/a.c dir/b.c, or one group per
+    directory in --file-groups), the facts of all of them are known before
+    any site is judged.  Return F joined with the facts of the other files
+    of its directory in the group, theirs renamed so nothing collides:
+    function "b.c::fn", line "b.c:85".  Every file of the group computes
+    the same join, so all of them reach the same verdict for a storage
+    shared through a struct field or a non-static helper, and each file
+    converts its own part of it in the same run."""
+    d = os.path.dirname(os.path.abspath(path))
+    same = [f for f in sorted(FACTS)
+            if os.path.dirname(os.path.abspath(f)) == d]
+    comp = _component(path, same)
+    others = [f for f in comp if f != path]
+    if not others:
+        return F, []
+    J = FileFacts()
+    # a call resolves the same way in every file's join: to the calling
+    # file's own function of that name, else to the one non-static
+    # function of that name in the group, else to nothing in the group
+    members = [(None, F)] + [(os.path.basename(f), FACTS[f]) for f in others]
+    nonstatic = {}
+    for (tag, G) in members:
+        for fn in G.params:
+            if fn not in G.static_fns:
+                nonstatic.setdefault(fn, []).append(tag)
+
+    def joined(tag, fn):
+        return fn if tag is None else "%s::%s" % (tag, fn)
+
+    def callee_of(tag, G, callee):
+        if callee in G.params:
+            return joined(tag, callee)
+        if len(nonstatic.get(callee, [])) == 1:
+            return joined(nonstatic[callee][0], callee)
+        return "?" + callee if callee in F.params else callee
+
+    for (tag, G) in members:
+        fn_ = (lambda fn: fn) if tag is None else \
+            (lambda fn, t=tag: "%s::%s" % (t, fn))
+        ln_ = (lambda ln: ln) if tag is None else \
+            (lambda ln, t=tag: "%s:%s" % (t, ln))
+        for x in G.sources:
+            J.sources.append(x[:3] + (fn_(x[3]), ln_(x[4])) + x[5:])
+        for x in G.releases:
+            J.releases.append(x[:2] + (fn_(x[2]), ln_(x[3])) + x[4:])
+        for x in G.assigns:
+            J.assigns.append((x[0], x[1], fn_(x[2]), ln_(x[3])))
+        for x in G.calls:
+            J.calls.append((callee_of(tag, G, x[0]), x[1], x[2], fn_(x[3]),
+                            ln_(x[4])))
+        for x in G.returns:
+            J.returns.append((x[0], fn_(x[1]), ln_(x[2])))
+        for fn, ps in G.params.items():
+            J.params[fn_(fn)] = ps
+        J.static_fns |= set(fn_(fn) for fn in G.static_fns)
+        for (fn, v), st in G.vtypes.items():
+            J.vtypes[(fn_(fn), v)] = st
+        J.longlived |= set((ln_(a), b) for (a, b) in G.longlived)
+        J.loops.extend((fn_(x[0]), x[1], ln_(x[2]), x[3]) for x in G.loops)
+    return J, [os.path.basename(f) for f in others]
 
 
 def analyse(path, F):
@@ -271,6 +851,9 @@ def analyse(path, F):
     verdict.  Returns dict with per-site verdicts and conversion sets."""
     if F.result is not None:
         return F.result
+    home = F
+    F, joined = joint_facts(path, home)
+    set_types(path, F)
     uf = UF()
     # parameters of functions defined here are locals of that function
     for (lhs, rhs, fn, line) in F.assigns:
@@ -280,6 +863,23 @@ def analyse(path, F):
     for (callee, idx, arg, fn, line) in F.calls:
         if callee in F.params and idx in F.params[callee]:
             uf.union(key_of(arg, fn), ("L", callee, F.params[callee][idx]))
+
+    # an untyped field access may be any of the typed ones
+    keys = set(uf.par.keys())
+    for (lhs, rhs, fn, line) in F.assigns:
+        keys.add(key_of(lhs, fn))
+    for s in F.sources:
+        keys.add(key_of(s[2], s[3]))
+    for r in F.releases:
+        keys.add(key_of(r[1], r[2]))
+    for (callee, idx, arg, fn, line) in F.calls:
+        keys.add(key_of(arg, fn))
+    for (expr, fn, line) in F.returns:
+        keys.add(key_of(expr, fn))
+    for k in keys:
+        if k is not None and k[0] == "F" and len(k) == 3:
+            if ("F", k[1]) in keys:
+                uf.union(("F", k[1]), k)
 
     groups = {}
 
@@ -341,8 +941,18 @@ def analyse(path, F):
            callee in UNPIN_RELEASES or callee in ITER_NAMES or \
            callee in NONGUP_PRODUCERS:
             continue
-        grp["bad"].append("passed to %s() at line %s, defined in another "
-                          "file, which may release it" % (callee, line))
+        fact, why = tree_facts(path, callee, idx)
+        if fact == "reads":
+            continue
+        if fact == "releases":
+            grp["bad"].append("passed to %s() at line %s, which releases it "
+                              "(%s)" % (callee, line, why))
+        elif fact == "stores":
+            grp["bad"].append("passed to %s() at line %s, which keeps it "
+                              "(%s)" % (callee, line, why))
+        else:
+            grp["bad"].append("passed to %s() at line %s: unknown: %s" %
+                              (callee, line, why))
 
     for (expr, fn, line) in F.returns:
         k = key_of(expr, fn)
@@ -377,7 +987,8 @@ def analyse(path, F):
         if kinds & {"GUP", "PIN", "ITER"}:
             for k in sorted(grp["keys"]):
                 if k[0] == "F" and k[1] not in local_fields(path):
-                    hits = field_used_elsewhere(path, k[1])
+                    hits = [h for h in field_used_elsewhere(path, k[1])
+                            if h not in joined]
                     if hits:
                         grp["bad"].append("field ->%s is also used in %s" %
                                           (k[1], ", ".join(hits[:3])))
@@ -397,7 +1008,7 @@ def analyse(path, F):
                 if x[0] in kset:
                     names.setdefault(x[1], []).append(str(x[4]))
             return ", ".join("%s() at line %s" % (n, ", ".join(sorted(
-                set(v), key=int))) for n, v in sorted(names.items()))
+                set(v), key=_lkey))) for n, v in sorted(names.items()))
         if any(x[0] == "PIN" for x in srcs):
             note = other({"GUP", "ITER", "GUPNOPIN", "NONGUP"})
             for r in puts:
@@ -418,8 +1029,9 @@ def analyse(path, F):
             site = (s[4], s[5])
             reasons = []
             verdict = None
-            storage = ", ".join(keystr(k) for k in sorted(grp["keys"])
-                                if k[0] == "F" or k[1] == s[3])
+            storage = ", ".join(sorted(set(
+                keystr(k) for k in grp["keys"]
+                if k[0] == "F" or k[1] == s[3])))
             if s[0] == "PIN":
                 verdict = "pinned"
                 if puts:
@@ -448,7 +1060,7 @@ def analyse(path, F):
             if not grp["rel"]:
                 reasons.append("no release of %s found in this file" %
                                (storage or "the pages"))
-            for r in sorted(unknown_rel, key=lambda r: (r[3], r[4])):
+            for r in sorted(unknown_rel, key=lambda r: (_lkey(r[3]), r[4])):
                 reasons.append("%s() at line %s releases pages of unknown "
                                "origin" % (r[0], r[3]))
             short = (not reasons and
@@ -493,7 +1105,7 @@ def analyse(path, F):
     for (fn, var, line, col) in F.loops:
         if (line, col) in res["conv_rel"]:
             res["rmvars"].add((fn, var))
-    F.result = res
+    home.result = res
     return res
 
 
@@ -511,8 +1123,10 @@ def conv_rel(p):
 
 def conv_key(p, expr):
     """Position-independent: earlier rules may have moved the positions."""
+    res = gup_result(p)
+    set_types(orig_file(p[0].file), facts(p))
     k = key_of(expr, p[0].current_element)
-    return k is not None and k in gup_result(p)["conv_keys"]
+    return k is not None and k in res["conv_keys"]
 
 
 def batch_ok(count):
@@ -579,6 +1193,16 @@ def add_rel(p, name, expr):
 def add_asg(p, lhs, rhs):
     facts(p).assigns.append((str(lhs), str(rhs), p[0].current_element,
                              int(p[0].line)))
+
+
+def add_vtype(p, var, struct, fn=None):
+    fn = str(fn) if fn is not None else p[0].current_element
+    facts(p).vtypes[(fn, str(var))] = str(struct)
+
+
+def add_lru(p, page):
+    facts(p).sources.append(("NONGUP", LRU_WALK, str(page),
+                             p[0].current_element) + pos(p) + (None,))
 
 
 def add_ret(p, expr):

@@ -135,6 +135,59 @@ fn << fdef.fn; n << fdef.n; pn << fdef.pn; p << fdef.p;
 @@
 add_param(p, fn, n, pn)
 
+@vty depends on has@
+identifier s, x;
+position p;
+@@
+(
+ struct s *x@p;
+|
+ struct s *x@p = ...;
+|
+ struct s x@p;
+|
+ struct s x@p = ...;
+)
+
+@script:python depends on has@
+s << vty.s; x << vty.x; p << vty.p;
+@@
+add_vtype(p, x, s)
+
+@pty depends on has@
+identifier fn, s, x;
+position p;
+@@
+fn(..., struct s *x@p, ...) { ... }
+
+@script:python depends on has@
+fn << pty.fn; s << pty.s; x << pty.x; p << pty.p;
+@@
+add_vtype(p, x, s, fn)
+
+@lru depends on has@
+iterator name list_for_each_entry, list_for_each_entry_safe,
+              list_for_each_entry_reverse, list_for_each_entry_safe_reverse;
+identifier f = {lru};
+expression P, N, H;
+statement S;
+position p;
+@@
+(
+list_for_each_entry@p(P, H, f) S
+|
+list_for_each_entry_reverse@p(P, H, f) S
+|
+list_for_each_entry_safe@p(P, N, H, f) S
+|
+list_for_each_entry_safe_reverse@p(P, N, H, f) S
+)
+
+@script:python depends on has@
+P << lru.P; p << lru.p;
+@@
+add_lru(p, P)
+
 @sfn depends on has@
 identifier fn;
 type T;
