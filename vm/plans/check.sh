@@ -50,3 +50,6 @@ fi
 # PM_SCAN_PINNED_WRITTEN, UFFD_FEATURE_WP_PINNED (exact with the tracker,
 # maybe-pinned semantics with it off).
 echo "pin_wp|600||tap|$ST/pin_wp"
+# msharefs (CONFIG_MSHARE): the filesystem, region size, host mm and its
+# ioctls, with every bad input (mapping regions into processes comes next).
+echo "mshare|300||tap|$ST/mshare"
