@@ -53,3 +53,6 @@ echo "pin_wp|600||tap|$ST/pin_wp"
 # O_DIRECT overlapping a long-term pin; then zero and boundary GUP-fast
 # requests, last because an oops there can leave the kernel unusable.
 "$(dirname "$0")/pin_tracker_io.sh" "$ST"
+# msharefs (CONFIG_MSHARE): the filesystem, region size, host mm and its
+# ioctls, with every bad input (mapping regions into processes comes next).
+echo "mshare|300||tap|$ST/mshare"

@@ -1,0 +1,884 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * msharefs (CONFIG_MSHARE): the filesystem, mshare_info, the region size,
+ * the host mm and the MSHAREFS_CREATE_MAPPING / MSHAREFS_UNMAP ioctls,
+ * with every bad input and its errno from
+ * Documentation/filesystems/msharefs.rst.
+ *
+ * Userspace cannot see a host mm. What it can see is the commit charge of
+ * the shared anonymous memory mapped in it (Committed_AS): a 1 GiB
+ * mapping raises it by 1 GiB, and unmapping it, or releasing the host mm,
+ * lowers it again. Together with EEXIST for overlaps, this shows that the
+ * ioctls, unlink, close and umount really map, unmap and free memory.
+ *
+ * Needs root (it mounts private msharefs instances). Skips when msharefs
+ * is not in /proc/filesystems (CONFIG_MSHARE off).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
+#include <linux/msharefs.h>
+
+#include "../kselftest.h"
+
+#define KiB	1024ULL
+#define MiB	(1024 * KiB)
+#define GiB	(1024 * MiB)
+/* P4D_SIZE on x86_64: the documented alignment of regions */
+#define ALIGN_X86_64	(512 * GiB)
+/* the documented maximum: 127 TiB (254 alignment units) */
+#define MAX_UNITS	254
+/* a commit charge change of at least this shows a 1 GiB (un)mapping */
+#define CHARGE_SEEN	(768 * MiB)
+
+static char root[32];
+static char path[4096];
+static uint64_t align;
+static bool ok;
+
+static const char *err_name(int ret, int err)
+{
+	return ret < 0 ? strerror(err) : "success";
+}
+
+/* ret is a syscall's result; want is 0 for success, else the errno. */
+static void expect(const char *what, long ret, int want)
+{
+	int err = errno;
+
+	if (want == 0 && ret >= 0)
+		return;
+	if (want && ret < 0 && err == want)
+		return;
+	ksft_print_msg("%s: got %s, want %s\n", what, err_name(ret, err),
+		       want ? strerror(want) : "success");
+	ok = false;
+}
+
+static const char *p(const char *name)
+{
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	return path;
+}
+
+static long long committed(void)
+{
+	char line[256];
+	long long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Committed_AS: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb < 0 ? -1 : kb * 1024;
+}
+
+/*
+ * Wait up to 5 s for the commit charge to go below limit (released memory
+ * is uncharged when the last reference to its shmem file goes, which can
+ * be deferred to a workqueue).
+ */
+static long long committed_below(long long limit)
+{
+	long long c = committed();
+	int i;
+
+	for (i = 0; i < 100 && c >= limit; i++) {
+		usleep(50000);
+		c = committed();
+	}
+	return c;
+}
+
+static struct mshare_create anon(uint64_t off, uint64_t size)
+{
+	struct mshare_create mc = {
+		.region_offset = off,
+		.size = size,
+		.offset = 0,
+		.prot = PROT_READ | PROT_WRITE,
+		.flags = MAP_SHARED | MAP_FIXED | MAP_ANONYMOUS,
+		.fd = -1,
+	};
+	return mc;
+}
+
+static int create(int fd, struct mshare_create mc)
+{
+	return ioctl(fd, MSHAREFS_CREATE_MAPPING, &mc);
+}
+
+static int unmap(int fd, uint64_t off, uint64_t size)
+{
+	struct mshare_unmap mu = { .region_offset = off, .size = size };
+
+	return ioctl(fd, MSHAREFS_UNMAP, &mu);
+}
+
+/* A new region of one alignment unit, open read-write. */
+static int new_region(const char *name)
+{
+	int fd = open(p(name), O_RDWR | O_CREAT | O_EXCL, 0600);
+
+	if (fd < 0) {
+		ksft_print_msg("create %s: %s\n", name, strerror(errno));
+		ok = false;
+		return -1;
+	}
+	if (ftruncate(fd, align)) {
+		ksft_print_msg("ftruncate %s: %s\n", name, strerror(errno));
+		ok = false;
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void test_mount_point(void)
+{
+	struct statfs sf;
+	struct stat st;
+
+	if (statfs("/sys", &sf) || sf.f_type != SYSFS_MAGIC) {
+		ksft_test_result_skip("/sys/fs/mshare: sysfs is not mounted on /sys\n");
+		return;
+	}
+	ok = true;
+	expect("stat /sys/fs/mshare", stat("/sys/fs/mshare", &st), 0);
+	if (ok && !S_ISDIR(st.st_mode)) {
+		ksft_print_msg("/sys/fs/mshare is not a directory\n");
+		ok = false;
+	}
+	if (ok) {
+		expect("mount on /sys/fs/mshare",
+		       mount("none", "/sys/fs/mshare", "msharefs", 0, NULL), 0);
+		if (ok) {
+			expect("statfs", statfs("/sys/fs/mshare", &sf), 0);
+			if (ok && sf.f_type != MSHARE_MAGIC) {
+				ksft_print_msg("f_type %lx\n", (long)sf.f_type);
+				ok = false;
+			}
+			expect("read /sys/fs/mshare/mshare_info",
+			       access("/sys/fs/mshare/mshare_info", R_OK), 0);
+			expect("umount", umount("/sys/fs/mshare"), 0);
+		}
+	}
+	ksft_test_result(ok, "msharefs mounts on /sys/fs/mshare\n");
+}
+
+static void test_info(void)
+{
+	char buf[64] = "";
+	ssize_t n;
+	int fd;
+
+	ok = true;
+	fd = open(p("mshare_info"), O_RDONLY);
+	expect("open mshare_info", fd, 0);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		expect("read mshare_info", n, 0);
+		close(fd);
+	}
+	align = strtoull(buf, NULL, 10);
+	if (!ok || align != ALIGN_X86_64 || strchr(buf, '\n') != buf + strlen(buf) - 1) {
+		ksft_print_msg("mshare_info: \"%s\", want %llu and a newline\n",
+			       buf, ALIGN_X86_64);
+		ok = false;
+	}
+	ksft_test_result(ok, "mshare_info gives the alignment, 512 GiB\n");
+}
+
+static void test_info_readonly(void)
+{
+	void *addr;
+	int fd;
+
+	ok = true;
+	expect("unlink mshare_info", unlink(p("mshare_info")), EPERM);
+	expect("truncate mshare_info", truncate(p("mshare_info"), 0), EPERM);
+	fd = open(p("mshare_info"), O_RDWR);
+	expect("open mshare_info O_RDWR (root)", fd, 0);
+	if (fd >= 0) {
+		expect("write mshare_info", write(fd, "1\n", 2), EINVAL);
+		expect("ftruncate mshare_info", ftruncate(fd, 0), EPERM);
+		addr = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+		expect("mmap mshare_info", addr == MAP_FAILED ? -1 : 0, ENODEV);
+		close(fd);
+	}
+	ksft_test_result(ok, "mshare_info cannot be changed, removed or mapped\n");
+}
+
+static void test_size(void)
+{
+	struct stat st;
+	int fd, fd2;
+
+	ok = true;
+	fd = open(p("size"), O_RDWR | O_CREAT | O_EXCL | O_TRUNC, 0600);
+	expect("create with O_TRUNC", fd, 0);
+	if (fd < 0)
+		goto out;
+	expect("fstat", fstat(fd, &st), 0);
+	if (st.st_size != 0) {
+		ksft_print_msg("new region size %lld\n", (long long)st.st_size);
+		ok = false;
+	}
+	expect("ftruncate 0 (the current size)", ftruncate(fd, 0), 0);
+	expect("ftruncate 4 KiB", ftruncate(fd, 4096), EINVAL);
+	expect("ftruncate 2 MiB", ftruncate(fd, 2 * MiB), EINVAL);
+	expect("ftruncate alignment / 2", ftruncate(fd, align / 2), EINVAL);
+	expect("ftruncate alignment + 4 KiB", ftruncate(fd, align + 4096), EINVAL);
+	expect("ftruncate 1.5 alignments", ftruncate(fd, align + align / 2), EINVAL);
+	expect("ftruncate -1", ftruncate(fd, -1), EINVAL);
+	expect("ftruncate maximum + alignment",
+	       ftruncate(fd, (MAX_UNITS + 1) * align), EFBIG);
+	expect("ftruncate 256 alignments", ftruncate(fd, 256 * align), EFBIG);
+	fd2 = open(p("size"), O_RDONLY);
+	expect("open O_RDONLY", fd2, 0);
+	if (fd2 >= 0) {
+		expect("ftruncate through O_RDONLY", ftruncate(fd2, align), EINVAL);
+		close(fd2);
+	}
+	expect("fstat", fstat(fd, &st), 0);
+	if (st.st_size != 0) {
+		ksft_print_msg("size %lld after failed ftruncate\n", (long long)st.st_size);
+		ok = false;
+	}
+
+	expect("ftruncate 1 alignment", ftruncate(fd, align), 0);
+	expect("fstat", fstat(fd, &st), 0);
+	if ((uint64_t)st.st_size != align) {
+		ksft_print_msg("size %lld, want %llu\n", (long long)st.st_size,
+			       (unsigned long long)align);
+		ok = false;
+	}
+	expect("ftruncate same size again", ftruncate(fd, align), 0);
+	expect("ftruncate 2 alignments", ftruncate(fd, 2 * align), EPERM);
+	expect("ftruncate 0", ftruncate(fd, 0), EPERM);
+	expect("truncate by name", truncate(p("size"), 2 * align), EPERM);
+	fd2 = open(p("size"), O_RDWR | O_TRUNC);
+	expect("open O_TRUNC of a sized region", fd2, EPERM);
+	if (fd2 >= 0)
+		close(fd2);
+	fd2 = open(p("size"), O_RDONLY);
+	expect("open again", fd2, 0);
+	if (fd2 >= 0) {
+		expect("fstat", fstat(fd2, &st), 0);
+		if ((uint64_t)st.st_size != align) {
+			ksft_print_msg("size seen through another fd %lld\n",
+				       (long long)st.st_size);
+			ok = false;
+		}
+		close(fd2);
+	}
+	close(fd);
+	expect("unlink", unlink(p("size")), 0);
+out:
+	ksft_test_result(ok, "ftruncate sets the size once, to a multiple of the alignment\n");
+}
+
+static void test_max_size(void)
+{
+	struct stat st;
+	int fd;
+
+	ok = true;
+	fd = open(p("max"), O_RDWR | O_CREAT | O_EXCL, 0600);
+	expect("create", fd, 0);
+	if (fd >= 0) {
+		expect("ftruncate 127 TiB", ftruncate(fd, MAX_UNITS * align), 0);
+		expect("fstat", fstat(fd, &st), 0);
+		if ((uint64_t)st.st_size != MAX_UNITS * align)
+			ok = false;
+		/* the last page of the region can be mapped */
+		expect("CREATE_MAPPING at the end",
+		       create(fd, anon(MAX_UNITS * align - 4096, 4096)), 0);
+		expect("CREATE_MAPPING past the end",
+		       create(fd, anon(MAX_UNITS * align, 4096)), EINVAL);
+		close(fd);
+		expect("unlink", unlink(p("max")), 0);
+	}
+	ksft_test_result(ok, "the maximum size, 127 TiB, can be set and used to its end\n");
+}
+
+static void test_no_io(void)
+{
+	char c = 0;
+	int fd;
+
+	ok = true;
+	fd = new_region("io");
+	if (fd >= 0) {
+		expect("fallocate", fallocate(fd, 0, 0, align), EOPNOTSUPP);
+		expect("read", read(fd, &c, 1), EINVAL);
+		expect("write", write(fd, &c, 1), EINVAL);
+		close(fd);
+		unlink(p("io"));
+	}
+	ksft_test_result(ok, "fallocate, read and write fail\n");
+}
+
+static void test_unsized(void)
+{
+	int fd;
+
+	ok = true;
+	fd = open(p("unsized"), O_RDWR | O_CREAT | O_EXCL, 0600);
+	expect("create", fd, 0);
+	if (fd >= 0) {
+		expect("CREATE_MAPPING", create(fd, anon(0, 4096)), EINVAL);
+		expect("UNMAP", unmap(fd, 0, 4096), EINVAL);
+		close(fd);
+		unlink(p("unsized"));
+	}
+	ksft_test_result(ok, "ioctls before the size is set fail with EINVAL\n");
+}
+
+static void test_create_unmap(void)
+{
+	long long before, mapped, after;
+	int fd;
+
+	ok = true;
+	fd = new_region("map");
+	if (fd < 0)
+		goto out;
+	before = committed();
+	expect("CREATE_MAPPING 1 GiB", create(fd, anon(0, GiB)), 0);
+	mapped = committed();
+	if (ok && mapped - before < (long long)CHARGE_SEEN) {
+		ksft_print_msg("Committed_AS %lld -> %lld after mapping 1 GiB\n",
+			       before, mapped);
+		ok = false;
+	}
+	expect("same range again", create(fd, anon(0, GiB)), EEXIST);
+	expect("overlapping the middle", create(fd, anon(512 * MiB, GiB)), EEXIST);
+	expect("overlapping the end by a page",
+	       create(fd, anon(GiB - 4096, 8192)), EEXIST);
+	expect("MAP_FIXED_NOREPLACE overlapping", ({
+		struct mshare_create mc = anon(0, 4096);
+
+		mc.flags = MAP_SHARED | MAP_FIXED_NOREPLACE | MAP_ANONYMOUS;
+		create(fd, mc); }), EEXIST);
+	expect("adjacent after", create(fd, anon(GiB, 2 * MiB)), 0);
+
+	expect("UNMAP 1 GiB", unmap(fd, 0, GiB), 0);
+	after = committed_below(mapped - CHARGE_SEEN);
+	if (after >= mapped - (long long)CHARGE_SEEN) {
+		ksft_print_msg("Committed_AS %lld -> %lld after unmapping 1 GiB\n",
+			       mapped, after);
+		ok = false;
+	}
+	expect("CREATE_MAPPING where it was", create(fd, anon(0, 2 * MiB)), 0);
+	close(fd);
+	unlink(p("map"));
+out:
+	ksft_test_result(ok, "CREATE_MAPPING maps, overlaps fail with EEXIST, UNMAP unmaps\n");
+}
+
+static void test_partial_unmap(void)
+{
+	int fd;
+
+	ok = true;
+	fd = new_region("split");
+	if (fd >= 0) {
+		expect("CREATE 4-8 MiB", create(fd, anon(4 * MiB, 4 * MiB)), 0);
+		expect("UNMAP 5-6 MiB", unmap(fd, 5 * MiB, MiB), 0);
+		expect("CREATE 5-6 MiB", create(fd, anon(5 * MiB, MiB)), 0);
+		expect("CREATE 4-5 MiB", create(fd, anon(4 * MiB, MiB)), EEXIST);
+		expect("CREATE 6-7 MiB", create(fd, anon(6 * MiB, MiB)), EEXIST);
+		expect("UNMAP of nothing", unmap(fd, 100 * MiB, MiB), 0);
+		expect("UNMAP all", unmap(fd, 0, align), 0);
+		expect("CREATE 4-8 MiB again", create(fd, anon(4 * MiB, 4 * MiB)), 0);
+		close(fd);
+		unlink(p("split"));
+	}
+	ksft_test_result(ok, "UNMAP of part of a mapping splits it; UNMAP of nothing succeeds\n");
+}
+
+static void test_create_range_errors(void)
+{
+	int fd;
+
+	ok = true;
+	fd = new_region("range");
+	if (fd >= 0) {
+		expect("offset 1", create(fd, anon(1, 4096)), EINVAL);
+		expect("offset 2 KiB", create(fd, anon(2048, 4096)), EINVAL);
+		expect("size 4 KiB + 1", create(fd, anon(0, 4097)), EINVAL);
+		expect("size 0", create(fd, anon(0, 0)), EINVAL);
+		expect("size larger than the region",
+		       create(fd, anon(0, align + 4096)), EINVAL);
+		expect("ending beyond the region",
+		       create(fd, anon(align - 4096, 8192)), EINVAL);
+		expect("starting at the end", create(fd, anon(align, 4096)), EINVAL);
+		expect("offset near 2^64", create(fd, anon(-4096ULL, 4096)), EINVAL);
+		expect("size near 2^64", create(fd, anon(4096, -4096ULL)), EINVAL);
+		expect("a valid range", create(fd, anon(0, 4096)), 0);
+		close(fd);
+		unlink(p("range"));
+	}
+	ksft_test_result(ok, "CREATE_MAPPING: bad ranges fail with EINVAL\n");
+}
+
+static void test_create_flag_errors(void)
+{
+	struct mshare_create mc;
+	int fd;
+
+	ok = true;
+	fd = new_region("flags");
+	if (fd < 0)
+		goto out;
+#define TRY(what, field, value, want) do {			\
+		mc = anon(0, 4096);				\
+		mc.field = (value);				\
+		expect(what, create(fd, mc), want);		\
+	} while (0)
+	TRY("MAP_PRIVATE", flags, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, EINVAL);
+	TRY("MAP_SHARED_VALIDATE", flags,
+	    MAP_SHARED_VALIDATE | MAP_FIXED | MAP_ANONYMOUS, EINVAL);
+	TRY("no MAP_FIXED", flags, MAP_SHARED | MAP_ANONYMOUS, EINVAL);
+	TRY("MAP_POPULATE", flags,
+	    MAP_SHARED | MAP_FIXED | MAP_ANONYMOUS | MAP_POPULATE, EINVAL);
+	TRY("MAP_LOCKED", flags,
+	    MAP_SHARED | MAP_FIXED | MAP_ANONYMOUS | MAP_LOCKED, EINVAL);
+	TRY("MAP_NORESERVE", flags,
+	    MAP_SHARED | MAP_FIXED | MAP_ANONYMOUS | MAP_NORESERVE, EINVAL);
+	TRY("unknown flag 1 << 30", flags,
+	    MAP_SHARED | MAP_FIXED | MAP_ANONYMOUS | (1U << 30), EINVAL);
+	TRY("MAP_HUGETLB", flags,
+	    MAP_SHARED | MAP_FIXED | MAP_ANONYMOUS | MAP_HUGETLB, EOPNOTSUPP);
+	TRY("PROT_EXEC alone", prot, PROT_EXEC, EINVAL);
+	TRY("unknown prot bit", prot, PROT_READ | 0x80, EINVAL);
+	TRY("PROT_GROWSDOWN", prot, PROT_READ | PROT_GROWSDOWN, EINVAL);
+	TRY("reserved 1", reserved, 1, EINVAL);
+	TRY("reserved ~0", reserved, ~0U, EINVAL);
+	/* nothing was mapped by the failures: offset 0 is still free */
+	TRY("PROT_READ", prot, PROT_READ, 0);
+	mc = anon(4096, 4096);
+	mc.prot = PROT_NONE;
+	expect("PROT_NONE", create(fd, mc), 0);
+	mc = anon(8192, 4096);
+	mc.prot = PROT_READ | PROT_EXEC;
+	expect("PROT_READ | PROT_EXEC", create(fd, mc), 0);
+	mc = anon(12288, 4096);
+	mc.flags = MAP_SHARED | MAP_FIXED_NOREPLACE | MAP_ANONYMOUS;
+	expect("MAP_FIXED_NOREPLACE", create(fd, mc), 0);
+#undef TRY
+	close(fd);
+	unlink(p("flags"));
+out:
+	ksft_test_result(ok, "CREATE_MAPPING: bad flags, prot, reserved: EINVAL, EOPNOTSUPP\n");
+}
+
+static void test_create_fd_errors(void)
+{
+	struct mshare_create mc;
+	int fd, other, mfd;
+
+	ok = true;
+	fd = new_region("fds");
+	other = new_region("fds2");
+	mfd = memfd_create("mshare-test", 0);
+	expect("memfd_create", mfd, 0);
+	if (fd < 0 || other < 0 || mfd < 0)
+		goto out;
+	if (ftruncate(mfd, 4096))
+		ok = false;
+	mc = anon(0, 4096);
+	mc.fd = mfd;
+	expect("anonymous with an fd", create(fd, mc), EINVAL);
+	mc = anon(0, 4096);
+	mc.offset = 4096;
+	expect("anonymous with an offset", create(fd, mc), EINVAL);
+	mc = anon(0, 4096);
+	mc.flags = MAP_SHARED | MAP_FIXED;
+	expect("file, fd -1", create(fd, mc), EBADF);
+	mc.fd = 1000000;
+	expect("file, fd not open", create(fd, mc), EBADF);
+	mc.fd = other;
+	expect("file, another region", create(fd, mc), EINVAL);
+	mc.fd = fd;
+	expect("file, the region itself", create(fd, mc), EINVAL);
+	mc.fd = mfd;
+	expect("file, a memfd (files come later)", create(fd, mc), EOPNOTSUPP);
+	expect("anonymous still works", create(fd, anon(0, 4096)), 0);
+out:
+	if (mfd >= 0)
+		close(mfd);
+	if (other >= 0)
+		close(other);
+	if (fd >= 0)
+		close(fd);
+	unlink(p("fds"));
+	unlink(p("fds2"));
+	ksft_test_result(ok, "CREATE_MAPPING: bad fds: EBADF, EINVAL, EOPNOTSUPP\n");
+}
+
+static void test_wrong_file(void)
+{
+	struct mshare_create mc = anon(0, 4096);
+	struct mshare_unmap mu = { 0, 4096 };
+	uint64_t small = 0;
+	int fd, info, dir, mfd;
+
+	ok = true;
+	fd = new_region("wrong");
+	info = open(p("mshare_info"), O_RDONLY);
+	dir = open(root, O_RDONLY | O_DIRECTORY);
+	mfd = memfd_create("mshare-test", 0);
+	if (fd < 0 || info < 0 || dir < 0 || mfd < 0) {
+		ksft_print_msg("open: %s\n", strerror(errno));
+		ok = false;
+		goto out;
+	}
+	expect("CREATE_MAPPING on mshare_info",
+	       ioctl(info, MSHAREFS_CREATE_MAPPING, &mc), ENOTTY);
+	expect("CREATE_MAPPING on the directory",
+	       ioctl(dir, MSHAREFS_CREATE_MAPPING, &mc), ENOTTY);
+	expect("CREATE_MAPPING on a memfd",
+	       ioctl(mfd, MSHAREFS_CREATE_MAPPING, &mc), ENOTTY);
+	expect("UNMAP on mshare_info", ioctl(info, MSHAREFS_UNMAP, &mu), ENOTTY);
+	expect("UNMAP on a memfd", ioctl(mfd, MSHAREFS_UNMAP, &mu), ENOTTY);
+	expect("unknown command _IO('x', 2)", ioctl(fd, _IO('x', 2)), ENOTTY);
+	expect("CREATE_MAPPING's number with a wrong size",
+	       ioctl(fd, _IOW('x', 0, uint64_t), &small), ENOTTY);
+	expect("_IOR instead of _IOW",
+	       ioctl(fd, _IOR('x', 0, struct mshare_create), &mc), ENOTTY);
+out:
+	if (mfd >= 0)
+		close(mfd);
+	if (dir >= 0)
+		close(dir);
+	if (info >= 0)
+		close(info);
+	if (fd >= 0)
+		close(fd);
+	unlink(p("wrong"));
+	ksft_test_result(ok, "ioctls on the wrong file or with unknown numbers fail with ENOTTY\n");
+}
+
+static void test_garbage(void)
+{
+	void *hole;
+	int fd;
+
+	ok = true;
+	hole = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (hole != MAP_FAILED)
+		munmap(hole, 4096);
+	fd = new_region("garbage");
+	if (fd >= 0) {
+		expect("CREATE_MAPPING NULL", ioctl(fd, MSHAREFS_CREATE_MAPPING, NULL), EFAULT);
+		expect("CREATE_MAPPING (void *)1",
+		       ioctl(fd, MSHAREFS_CREATE_MAPPING, (void *)1), EFAULT);
+		expect("CREATE_MAPPING unmapped",
+		       ioctl(fd, MSHAREFS_CREATE_MAPPING, hole), EFAULT);
+		expect("CREATE_MAPPING kernel address",
+		       ioctl(fd, MSHAREFS_CREATE_MAPPING, (void *)-4096L), EFAULT);
+		expect("UNMAP NULL", ioctl(fd, MSHAREFS_UNMAP, NULL), EFAULT);
+		expect("UNMAP unmapped", ioctl(fd, MSHAREFS_UNMAP, hole), EFAULT);
+		close(fd);
+		unlink(p("garbage"));
+	}
+	ksft_test_result(ok, "ioctls with unreadable arguments fail with EFAULT\n");
+}
+
+static void test_readonly_fd(void)
+{
+	int fd, ro;
+
+	ok = true;
+	fd = new_region("ro");
+	if (fd >= 0) {
+		ro = open(p("ro"), O_RDONLY);
+		expect("open O_RDONLY", ro, 0);
+		if (ro >= 0) {
+			expect("CREATE_MAPPING", create(ro, anon(0, 4096)), EBADF);
+			expect("UNMAP", unmap(ro, 0, 4096), EBADF);
+			close(ro);
+		}
+		expect("CREATE_MAPPING read-write", create(fd, anon(0, 4096)), 0);
+		close(fd);
+		unlink(p("ro"));
+	}
+	ksft_test_result(ok, "ioctls through a read-only descriptor fail with EBADF\n");
+}
+
+static void test_unmap_errors(void)
+{
+	int fd;
+
+	ok = true;
+	fd = new_region("unmap");
+	if (fd >= 0) {
+		expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+		expect("offset 1", unmap(fd, 1, 4096), EINVAL);
+		expect("size 0", unmap(fd, 0, 0), EINVAL);
+		expect("size 4 KiB + 1", unmap(fd, 0, 4097), EINVAL);
+		expect("larger than the region", unmap(fd, 0, align + 4096), EINVAL);
+		expect("ending beyond the region", unmap(fd, align - 4096, 8192), EINVAL);
+		expect("offset near 2^64", unmap(fd, -4096ULL, 4096), EINVAL);
+		expect("size near 2^64", unmap(fd, 4096, -4096ULL), EINVAL);
+		/* nothing was unmapped by the failures */
+		expect("mapping still there", create(fd, anon(0, 4096)), EEXIST);
+		close(fd);
+		unlink(p("unmap"));
+	}
+	ksft_test_result(ok, "UNMAP: bad ranges fail with EINVAL\n");
+}
+
+static void test_mmap_refused(void)
+{
+	void *addr;
+	int fd;
+
+	ok = true;
+	fd = new_region("mmap");
+	if (fd >= 0) {
+		expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+		addr = mmap(NULL, align, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		expect("mmap MAP_SHARED", addr == MAP_FAILED ? -1 : 0, ENODEV);
+		if (addr != MAP_FAILED)
+			munmap(addr, align);
+		addr = mmap(NULL, 2 * MiB, PROT_READ, MAP_PRIVATE, fd, 0);
+		expect("mmap MAP_PRIVATE", addr == MAP_FAILED ? -1 : 0, ENODEV);
+		if (addr != MAP_FAILED)
+			munmap(addr, 2 * MiB);
+		close(fd);
+		unlink(p("mmap"));
+	}
+	ksft_test_result(ok, "mmap of a region fails with ENODEV (not implemented yet)\n");
+}
+
+static void test_namespace(void)
+{
+	struct stat st;
+	int fd;
+
+	ok = true;
+	expect("mkfifo", mkfifo(p("fifo"), 0600), EPERM);
+	expect("mknod", mknod(p("node"), S_IFREG | 0600, 0), 0);
+	unlink(p("node"));
+	expect("symlink", symlink("mshare_info", p("link")), EPERM);
+	fd = new_region("named");
+	if (fd >= 0) {
+		char other[4096];
+
+		snprintf(other, sizeof(other), "%s/hardlink", root);
+		expect("link", link(p("named"), other), EPERM);
+		snprintf(other, sizeof(other), "%s/renamed", root);
+		expect("rename", rename(p("named"), other), EPERM);
+		close(fd);
+		unlink(p("named"));
+	}
+	expect("mkdir", mkdir(p("dir"), 0700), 0);
+	fd = new_region("dir/region");
+	if (fd >= 0) {
+		expect("CREATE_MAPPING in a subdirectory", create(fd, anon(0, 4096)), 0);
+		expect("fstat", fstat(fd, &st), 0);
+		close(fd);
+	}
+	expect("rmdir non-empty", rmdir(p("dir")), ENOTEMPTY);
+	expect("unlink dir/region", unlink(p("dir/region")), 0);
+	expect("rmdir", rmdir(p("dir")), 0);
+	ksft_test_result(ok, "directories work; FIFOs, links and renames: EPERM\n");
+}
+
+/* Map 1 GiB in a new region and return the commit charge before that. */
+static int region_with_gib(const char *name, long long *before)
+{
+	int fd;
+
+	*before = committed();
+	fd = new_region(name);
+	if (fd < 0)
+		return -1;
+	expect("CREATE_MAPPING 1 GiB", create(fd, anon(align - GiB, GiB)), 0);
+	if (committed() - *before < (long long)CHARGE_SEEN) {
+		ksft_print_msg("%s: 1 GiB mapping not charged\n", name);
+		ok = false;
+	}
+	return fd;
+}
+
+static bool still_charged(const char *when, long long before)
+{
+	usleep(200000);
+	if (committed() - before < (long long)CHARGE_SEEN) {
+		ksft_print_msg("memory released %s\n", when);
+		return false;
+	}
+	return true;
+}
+
+static bool uncharged(const char *when, long long before)
+{
+	long long c = committed_below(before + CHARGE_SEEN);
+
+	if (c >= before + (long long)CHARGE_SEEN) {
+		ksft_print_msg("memory not released %s (Committed_AS %lld, was %lld)\n",
+			       when, c, before);
+		return false;
+	}
+	return true;
+}
+
+static void test_lifetime_unlink_open(void)
+{
+	long long before;
+	int fd;
+
+	ok = true;
+	fd = region_with_gib("open", &before);
+	if (fd >= 0) {
+		expect("unlink while open", unlink(p("open")), 0);
+		ok &= still_charged("at unlink with the region open", before);
+		expect("CREATE_MAPPING after unlink", create(fd, anon(0, 4096)), 0);
+		close(fd);
+		ok &= uncharged("at the last close after unlink", before);
+	}
+	ksft_test_result(ok, "unlink of an open region: memory stays until the last close\n");
+}
+
+static void test_lifetime_close_linked(void)
+{
+	long long before;
+	int fd;
+
+	ok = true;
+	fd = region_with_gib("linked", &before);
+	if (fd >= 0) {
+		close(fd);
+		ok &= still_charged("at close of a linked region", before);
+		fd = open(p("linked"), O_RDWR);
+		expect("reopen", fd, 0);
+		if (fd >= 0) {
+			expect("mapping still there",
+			       create(fd, anon(align - GiB, 4096)), EEXIST);
+			close(fd);
+		}
+		expect("unlink", unlink(p("linked")), 0);
+		ok &= uncharged("at unlink of a closed region", before);
+	}
+	ksft_test_result(ok, "close of a linked region keeps its memory; unlink releases it\n");
+}
+
+static void test_lifetime_umount(void)
+{
+	char dir[] = "/tmp/mshare2.XXXXXX";
+	char name[4096];
+	long long before;
+	int fd;
+
+	ok = true;
+	if (!mkdtemp(dir)) {
+		ksft_test_result_fail("umount releases regions: mkdtemp: %s\n",
+				      strerror(errno));
+		return;
+	}
+	expect("mount a second instance", mount("none", dir, "msharefs", 0, NULL), 0);
+	if (!ok)
+		goto out;
+	snprintf(name, sizeof(name), "%s/region", dir);
+	before = committed();
+	fd = open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	expect("create", fd, 0);
+	if (fd >= 0) {
+		expect("ftruncate", ftruncate(fd, align), 0);
+		expect("CREATE_MAPPING 1 GiB", create(fd, anon(0, GiB)), 0);
+		close(fd);
+	}
+	snprintf(name, sizeof(name), "%s/region", root);
+	expect("the first instance does not see it", access(name, F_OK), ENOENT);
+	ok &= still_charged("before umount", before);
+	expect("umount", umount(dir), 0);
+	ok &= uncharged("at umount", before);
+out:
+	rmdir(dir);
+	ksft_test_result(ok, "instances are separate; umount releases their regions\n");
+}
+
+int main(void)
+{
+	struct statfs sf;
+	char line[256];
+	bool found = false;
+	FILE *f;
+
+	ksft_print_header();
+	f = fopen("/proc/filesystems", "r");
+	if (!f)
+		ksft_exit_skip("cannot read /proc/filesystems: %s\n", strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "\tmsharefs\n"))
+			found = true;
+	fclose(f);
+	if (!found)
+		ksft_exit_skip("msharefs is not in /proc/filesystems (CONFIG_MSHARE=n)\n");
+	if (geteuid())
+		ksft_exit_skip("needs root to mount msharefs\n");
+	snprintf(root, sizeof(root), "/tmp/mshare.XXXXXX");
+	if (!mkdtemp(root))
+		ksft_exit_fail_msg("mkdtemp: %s\n", strerror(errno));
+	if (mount("none", root, "msharefs", 0, NULL)) {
+		int err = errno;
+
+		rmdir(root);
+		ksft_exit_fail_msg("mount -t msharefs: %s\n", strerror(err));
+	}
+
+	ksft_set_plan(22);
+	ok = !statfs(root, &sf) && sf.f_type == MSHARE_MAGIC;
+	ksft_test_result(ok, "mount -t msharefs none DIR (f_type MSHARE_MAGIC)\n");
+	test_mount_point();
+	test_info();
+	if (align != ALIGN_X86_64) {
+		umount(root);
+		rmdir(root);
+		ksft_exit_fail_msg("no usable alignment, stopping\n");
+	}
+	test_info_readonly();
+	test_size();
+	test_max_size();
+	test_no_io();
+	test_unsized();
+	test_create_unmap();
+	test_partial_unmap();
+	test_create_range_errors();
+	test_create_flag_errors();
+	test_create_fd_errors();
+	test_wrong_file();
+	test_garbage();
+	test_readonly_fd();
+	test_unmap_errors();
+	test_mmap_refused();
+	test_namespace();
+	test_lifetime_unlink_open();
+	test_lifetime_close_linked();
+	test_lifetime_umount();
+
+	if (umount(root))
+		ksft_print_msg("umount %s: %s\n", root, strerror(errno));
+	rmdir(root);
+	ksft_finished();
+}
