@@ -50,3 +50,5 @@ fi
 # PM_SCAN_PINNED_WRITTEN, UFFD_FEATURE_WP_PINNED (exact with the tracker,
 # maybe-pinned semantics with it off).
 echo "pin_wp|600||tap|$ST/pin_wp"
+# HugeTLB high-granularity mapping: the MADV_SPLIT opt-in (issue 12).
+echo "hugetlb_hgm|600||tap|$ST/hugetlb_hgm"
