@@ -31,8 +31,8 @@
 #include "../kselftest.h"
 #include "vm_util.h"
 
-#define SZ_2M	(2UL << 20)
-#define SZ_1G	(1UL << 30)
+#define SZ_2M	(2UL * 1024 * 1024)
+#define SZ_1G	(1024UL * 1024 * 1024)
 
 static size_t pagesize;
 static int pagemap_fd;
@@ -77,9 +77,9 @@ static bool has_flag(const struct vma *v, const char *fl)
 {
 	char buf[sizeof(v->flags)], *tok, *save;
 
-	strcpy(buf, v->flags);
-	for (tok = strtok_r(buf, " \n", &save); tok;
-	     tok = strtok_r(NULL, " \n", &save))
+	snprintf(buf, sizeof(buf), "%s", v->flags);
+	for (tok = strtok_r(buf, "\n ", &save); tok;
+	     tok = strtok_r(NULL, "\n ", &save))
 		if (!strcmp(tok, fl))
 			return true;
 	return false;
@@ -468,23 +468,23 @@ static const char *t_pmd_share(size_t hs, bool *ok)
 	if (!present(b + hs)) {
 		unmap(a, len, -1);
 		unmap(b, len, fd);
-		return "PMD sharing is not observable on this kernel (a page faulted in through one view is not present in the other)";
+		return "no PMD sharing between two views of one file";
 	}
 	*ok = true;
 	*ok &= expect_err(split(b, len), 0, "split one view");
 	*ok &= expect_vma(b, len, true);
 	if (present(b) || present(b + hs)) {
-		ksft_print_msg("after MADV_SPLIT the split view still maps the shared table\n");
+		ksft_print_msg("the split view still maps the shared table\n");
 		*ok = false;
 	}
 	a[2 * hs] = 3;
 	if (present(b + 2 * hs)) {
-		ksft_print_msg("a page faulted through the other view is present in the split one\n");
+		ksft_print_msg("page faulted via the other view mapped in the split one\n");
 		*ok = false;
 	}
 	b[3 * hs] = 4;
 	if (present(a + 3 * hs)) {
-		ksft_print_msg("a page faulted through the split view is present in the other\n");
+		ksft_print_msg("page faulted via the split view mapped in the other\n");
 		*ok = false;
 	}
 	if (b[0] != 1 || b[hs] != 2 || b[2 * hs] != 3 || a[3 * hs] != 4) {
@@ -556,7 +556,7 @@ static const struct hcase hcases[] = {
 	{ "fork, mprotect and mremap keep the flag", t_copies },
 };
 
-#define NR_HCASES	(sizeof(hcases) / sizeof(hcases[0]))
+#define NR_HCASES	ARRAY_SIZE(hcases)
 
 static void run_size(size_t hs)
 {
@@ -611,9 +611,9 @@ static void probe(void)
 		err = split(p, sizes[i]);
 		unmap(p, sizes[i], fd);
 		if (err == EINVAL)
-			skip_all = "MADV_SPLIT: EINVAL on a shared hugetlb mapping (kernel without CONFIG_HUGETLB_HGM)";
+			skip_all = "MADV_SPLIT: EINVAL (kernel without CONFIG_HUGETLB_HGM)";
 		else if (err)
-			ksft_exit_fail_msg("MADV_SPLIT probe: %s\n", strerror(err));
+			ksft_exit_fail_msg("MADV_SPLIT of a new mapping: %s\n", strerror(err));
 		return;
 	}
 	skip_all = "cannot map a shared hugetlb memfd of 2 MiB or 1 GiB pages";
