@@ -136,9 +136,12 @@ static int hugetlb_memfd(size_t hs, size_t len)
 	int fd = memfd_create("hugetlb_hgm",
 			      MFD_HUGETLB | (log2ul(hs) << MFD_HUGE_SHIFT));
 
-	if (fd < 0)
+	if (fd < 0) {
+		ksft_print_msg("memfd_create(MFD_HUGETLB): %s\n", strerror(errno));
 		return -1;
+	}
 	if (ftruncate(fd, len)) {
+		ksft_print_msg("ftruncate: %s\n", strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -162,6 +165,7 @@ static char *map_at(size_t len, size_t align, int flags, int fd, size_t hs)
 	q = mmap(p, len, PROT_READ | PROT_WRITE,
 		 flags | MAP_FIXED | MAP_NORESERVE, fd, 0);
 	if (q == MAP_FAILED) {
+		ksft_print_msg("mmap of %zu bytes: %s\n", len, strerror(errno));
 		munmap(p, len);
 		return NULL;
 	}
