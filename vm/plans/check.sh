@@ -48,11 +48,14 @@ fi
 # maybe-pinned semantics with it off).
 echo "pin_wp|600||tap|$ST/pin_wp"
 
+# msharefs (CONFIG_MSHARE): the filesystem, region size, host mm and its
+# ioctls, with every bad input (mapping regions into processes comes next).
+echo "mshare|300||tap|$ST/mshare"
+# HugeTLB high-granularity mapping: the MADV_SPLIT opt-in (issue 12).
+echo "hugetlb_hgm|600||tap|$ST/hugetlb_hgm"
+
 # Real pin sources on large folios (issue 10): O_DIRECT through legacy
 # direct I/O (vfat) and iomap (ext4), io_uring fixed buffers, udmabuf,
 # O_DIRECT overlapping a long-term pin; then zero and boundary GUP-fast
 # requests, last because an oops there can leave the kernel unusable.
 "$(dirname "$0")/pin_tracker_io.sh" "$ST"
-# msharefs (CONFIG_MSHARE): the filesystem, region size, host mm and its
-# ioctls, with every bad input (mapping regions into processes comes next).
-echo "mshare|300||tap|$ST/mshare"
