@@ -50,3 +50,9 @@ fi
 # PM_SCAN_PINNED_WRITTEN, UFFD_FEATURE_WP_PINNED (exact with the tracker,
 # maybe-pinned semantics with it off).
 echo "pin_wp|600||tap|$ST/pin_wp"
+
+# Real pin sources on large folios (issue 10): O_DIRECT through legacy
+# direct I/O (vfat) and iomap (ext4), io_uring fixed buffers, udmabuf,
+# O_DIRECT overlapping a long-term pin; then zero and boundary GUP-fast
+# requests, last because an oops there can leave the kernel unusable.
+"$(dirname "$0")/pin_tracker_io.sh" "$ST"
