@@ -74,7 +74,9 @@ cd "$SRC"
 ln -sfn "$TOP/patches" patches
 series_hash=$(cd "$TOP/patches" && cat series $(grep -v '^[[:space:]]*\(#\|$\)' series | awk '{print $1}') 2>/dev/null | sha1sum | cut -d' ' -f1)
 if [ "$(cat .pintest-series 2>/dev/null)" != "$series_hash" ]; then
-	if [ -d .pc ] && [ -n "$(QUILT_PATCHES=patches quilt applied 2>/dev/null)" ]; then
+	# Ask .pc, not quilt: quilt refuses to list what is applied once the
+	# series file no longer matches it (a patch inserted in the middle).
+	if [ -s .pc/applied-patches ]; then
 		say "series changed: popping the old one"
 		QUILT_PATCHES=patches quilt pop -a -f -q >/dev/null 2>&1 ||
 			restore_from_pc || die "quilt pop failed; remove $SRC to start again"

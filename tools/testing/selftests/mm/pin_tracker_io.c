@@ -1116,9 +1116,13 @@ static void probe_child(enum probe_mem mem, unsigned long cmd,
 			const struct probe_req *req)
 {
 	struct gup_test gup = { 0 };
-	char *addr = probe_map(mem);
+	char *addr;
 	int ret;
 
+	/* The parent's pagemap file shows the parent's mm. */
+	close(pagemap_fd);
+	pagemap_fd = open("/proc/self/pagemap", O_RDONLY);
+	addr = probe_map(mem);
 	if (!addr)
 		_exit(2);
 	gup.addr = (uintptr_t)addr;
