@@ -334,21 +334,35 @@ static bool t_zero(size_t hs)
 	return ok;
 }
 
-/* A range past the end of the VMA: ENOMEM, the mapped part is split. */
+/*
+ * A range past the end of the VMA: ENOMEM, the mapped part is split. One
+ * more huge page is reserved behind the mapping and unmapped again, so that
+ * the range past the end is a hole and not some other mapping (which would
+ * give EINVAL: not hugetlb).
+ */
 static bool t_past_end(size_t hs)
 {
 	size_t len = 2 * hs;
 	bool ok = true;
-	int fd;
-	char *p = map_shared(hs, len, &fd);
+	int fd = hugetlb_memfd(hs, len);
+	char *p, *q;
 
-	if (!p)
+	if (fd < 0)
 		return false;
-	if (find_vma(p + len, &(struct vma){})) {
-		/* Something got mapped right behind: not the case we want. */
-		unmap(p, len, fd);
+	p = reserve(len + hs, hs);
+	if (!p) {
+		close(fd);
 		return false;
 	}
+	q = mmap(p, len, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED | MAP_NORESERVE, fd, 0);
+	if (q == MAP_FAILED) {
+		ksft_print_msg("mmap of %zu bytes: %s\n", len, strerror(errno));
+		munmap(p, len + hs);
+		close(fd);
+		return false;
+	}
+	munmap(p + len, hs);
 	ok &= expect_err(split(p, len + hs), ENOMEM, "past the end");
 	ok &= expect_vma(p, len, true);
 	unmap(p, len, fd);
