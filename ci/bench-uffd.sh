@@ -1,10 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# `make bench-uffd`: PAGEMAP_SCAN over BENCH_MB (1024) MiB of small pages,
-# every PTE write-protected by a WP_ASYNC round, with and without
-# PAGE_IS_PINNED and PM_SCAN_PINNED_WRITTEN ("pin_wp -b"). Each pair runs
-# alternately in one process, 15 times; medians and ratios per case. One
-# boot with the pin tracker on, one with it off.
+# `make bench-uffd`: PAGEMAP_SCAN over BENCH_MB (1024) MiB of small pages
+# ("pin_wp -b"): read scans, every PTE write-protected by a WP_ASYNC round,
+# with and without PAGE_IS_PINNED (anon in an mm that never pinned, anon
+# with MMF_HAS_PINNED, shmem); then write-protecting rounds over memory
+# whose pages were all written, registered without and with
+# UFFD_FEATURE_WP_PINNED, and read-only rounds over the same. Each pair
+# runs alternately in one process, 15 times; medians and ratios per case.
+# One boot with the pin tracker on, one with it off. TCG wall clock: see
+# the README for what that does and does not measure.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 

@@ -6,7 +6,7 @@
  * on the kernel command line, every FOLL_PIN reference is counted in
  * page_ext where the kernel takes it: on a page, on a run of pages, or on a
  * whole large folio. folio_maybe_dma_pinned() then answers exactly for
- * small folios, and folio_page_maybe_dma_pinned() per page of a large one.
+ * small folios.
  * Otherwise every hook below is one static branch.
  * See Documentation/mm/page_pin_tracker.rst.
  */

@@ -44,8 +44,8 @@ fi
 # and rdma_pin (see vm/plans/rdma.sh; about a minute under TCG).
 "$(dirname "$0")/rdma.sh" "$ST"
 # uffd-wp, PAGEMAP_SCAN and soft-dirty against DMA pins: PAGE_IS_PINNED,
-# PM_SCAN_PINNED_WRITTEN, UFFD_FEATURE_WP_PINNED (exact with the tracker,
-# maybe-pinned semantics with it off).
+# UFFD_FEATURE_WP_PINNED (the lost write, per-folio answers, shmem pinned
+# elsewhere or not mapped, two VMAs) and a 60 s copier-vs-device stress.
 echo "pin_wp|600||tap|$ST/pin_wp"
 
 # msharefs (CONFIG_MSHARE): the filesystem, region size, host mm and its

@@ -5,21 +5,32 @@
  * device that pins the memory and PIN_LONGTERM_TEST_WRITE the DMA write
  * through the pins, which never goes through the user page tables.
  *
- * - PAGE_IS_PINNED is exact before, during and after a pin, in plain,
- *   inverted and combined masks;
- * - a DMA write after a WP_ASYNC round is missed by PAGE_IS_WRITTEN as in
- *   stock 6.12, and reported with PM_SCAN_PINNED_WRITTEN;
- * - UFFDIO_WRITEPROTECT with UFFD_FEATURE_WP_PINNED fails with EBUSY on a
- *   pinned range and leaves it untouched; without the feature it does not;
+ * - PAGE_IS_PINNED before, during and after a pin, in plain, inverted and
+ *   combined masks, per folio on large folios;
+ * - the lost write: a WP_ASYNC round sees a pinned page, the device writes
+ *   it and it is unpinned, the next round must report it. Stock 6.12 loses
+ *   it; with UFFD_FEATURE_WP_PINNED, write-protection leaves pages that may
+ *   be pinned writable, so it is reported, whether the unpin comes before
+ *   or after the next round;
+ * - UFFDIO_WRITEPROTECT with the feature leaves pinned pages writable and
+ *   returns their number; a partial pin of a PTE-mapped THP or of an mTHP
+ *   keeps the whole folio writable; shmem pinned by another process, or
+ *   pinned and not mapped here; two VMAs; mprotect() after a pin;
  * - clearing soft-dirty leaves a pinned THP soft-dirty and writable;
- * - bad input fails with EINVAL.
+ * - bad input fails with EINVAL or ENOENT;
+ * - a stress (60 s, -t): a copier doing rounds against a device that pins,
+ *   writes and unpins (GUP-fast and slow) and a CPU that writes: nothing
+ *   lost, pins balanced. "-S" runs only that; "-x" runs it with the
+ *   feature off and passes if writes are lost (the checker can fail).
  *
  * "pin_wp -b [MiB]" instead times PAGEMAP_SCAN over anonymous memory
- * (1 GiB by default) with and without PAGE_IS_PINNED and
- * PM_SCAN_PINNED_WRITTEN, and prints the ratios.
+ * (1 GiB by default) with and without PAGE_IS_PINNED, and write-protecting
+ * rounds with and without the feature, and prints the ratios.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,6 +42,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <linux/fs.h>
 #include <linux/userfaultfd.h>
 
@@ -364,87 +376,110 @@ static void test_category(enum mem_type type)
 	unmap_mem(&m);
 }
 
-/*
- * WP_ASYNC round, then a DMA write through the pin: missed without
- * PM_SCAN_PINNED_WRITTEN (stock behaviour), reported with it.
- */
-static void test_dma_write(enum mem_type type)
+/* PAGEMAP_SCAN write-protecting round: the written pages, then protected. */
+static long wp_round(struct mem *m)
 {
-	const char *name = mem_names[type];
-	uint64_t wp = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC;
-	struct mem m;
-	const char *skip = map_mem(&m, type, UFFD_FEATURE_WP_ASYNC);
-	const char *t1 = "without PM_SCAN_PINNED_WRITTEN";
-	const char *t2 = "with PM_SCAN_PINNED_WRITTEN";
-	bool missed = true, seen = true;
-	int ret;
+	return pagemap_scan(m->addr, m->size,
+			    PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC, 0,
+			    PAGE_IS_WRITTEN, 0, PAGE_IS_WRITTEN);
+}
 
-	if (skip) {
-		ksft_test_result_skip("DMA write after WP round %s, %s: %s\n",
-				      name, t1, skip);
-		ksft_test_result_skip("DMA write after WP round %s, %s: %s\n",
-				      name, t2, skip);
-		return;
-	}
-	ret = pin(m.addr + m.pin_off, m.pin_size, true);
-	if (ret) {
-		ksft_test_result_fail("DMA write after WP round %s, %s: pin: %s\n",
-				      name, t1, strerror(-ret));
-		ksft_test_result_fail("DMA write after WP round %s, %s: pin: %s\n",
-				      name, t2, strerror(-ret));
-		unmap_mem(&m);
-		return;
-	}
-	/* Round 1: everything was written; collect and write-protect. */
-	ret = pagemap_scan(m.addr, m.size, wp, 0, PAGE_IS_WRITTEN, 0,
-			   PAGE_IS_WRITTEN);
-	missed &= scan_expect("round 1 left", &m, 0, 0, PAGE_IS_WRITTEN, 0,
-			      PAGE_IS_WRITTEN, 0, 0, 0);
-	ret = dma_write(m.pin_size, 0x22);
-	if (ret || !dma_landed(&m, 0x22)) {
+/* A round must report exactly [off, off + size) of @m as written. */
+static bool round_expect(const char *what, struct mem *m, size_t off,
+			 size_t size)
+{
+	return scan_expect(what, m, PM_SCAN_WP_MATCHING |
+			   PM_SCAN_CHECK_WPASYNC, 0, PAGE_IS_WRITTEN, 0,
+			   PAGE_IS_WRITTEN, off, size, PAGE_IS_WRITTEN);
+}
+
+/* Without write-protecting: exactly [off, off + size) is written. */
+static bool written_expect(const char *what, struct mem *m, size_t off,
+			   size_t size)
+{
+	return scan_expect(what, m, 0, 0, PAGE_IS_WRITTEN, 0,
+			   PAGE_IS_WRITTEN, off, size, PAGE_IS_WRITTEN);
+}
+
+static bool dma_write_landed(struct mem *m, char c)
+{
+	int ret = dma_write(m->pin_size, c);
+
+	if (ret || !dma_landed(m, c)) {
 		ksft_print_msg("DMA write: %s\n", ret ? strerror(-ret) :
 			       "data not visible");
-		missed = false;
-		seen = false;
+		return false;
 	}
-	/* Stock semantics: the DMA write is invisible. */
-	missed &= scan_expect("round 2 without flag", &m, wp, 0,
-			      PAGE_IS_WRITTEN, 0, PAGE_IS_WRITTEN, 0, 0, 0);
-	/* Opt-in: the pinned pages are written, here and on every round. */
-	seen &= scan_expect("round 3 with flag", &m,
-			    wp | PM_SCAN_PINNED_WRITTEN, 0, PAGE_IS_WRITTEN, 0,
-			    PAGE_IS_WRITTEN, m.pin_off, m.pin_size,
-			    PAGE_IS_WRITTEN);
-	seen &= scan_expect("round 4 with flag", &m, PM_SCAN_PINNED_WRITTEN,
-			    0, PAGE_IS_WRITTEN, 0,
-			    PAGE_IS_WRITTEN | PAGE_IS_PINNED, m.pin_off,
-			    m.pin_size, PAGE_IS_WRITTEN | PAGE_IS_PINNED);
-	/* The generic path (more than PAGE_IS_WRITTEN asked) agrees. */
-	seen &= scan_expect("round 4, generic path", &m,
-			    PM_SCAN_PINNED_WRITTEN, 0,
-			    PAGE_IS_WRITTEN | PAGE_IS_PRESENT, 0,
-			    PAGE_IS_WRITTEN, m.pin_off, m.pin_size,
-			    PAGE_IS_WRITTEN);
-	/*
-	 * A CPU write is reported as before. (WP_ASYNC resolves a fault on
-	 * a THP by splitting it: only hugetlb reports the whole huge page.)
-	 */
-	m.addr[0] = 0x33;
-	missed &= scan_expect("CPU write", &m, 0, 0, PAGE_IS_WRITTEN, 0,
-			      PAGE_IS_WRITTEN, 0,
-			      type == HUGETLB ? m.size : pagesize,
-			      PAGE_IS_WRITTEN);
-	unpin();
-	pagemap_scan(m.addr, m.size, wp, 0, PAGE_IS_WRITTEN, 0,
-		     PAGE_IS_WRITTEN);
-	seen &= scan_expect("after unpin, with flag", &m,
-			    PM_SCAN_PINNED_WRITTEN, 0, PAGE_IS_WRITTEN, 0,
-			    PAGE_IS_WRITTEN, 0, 0, 0);
-	ksft_test_result(missed, "DMA write after WP round %s, %s: not reported (stock)\n",
-			 name, t1);
-	ksft_test_result(seen, "DMA write after WP round %s, %s: reported while pinned\n",
-			 name, t2);
-	unmap_mem(&m);
+	return true;
+}
+
+/*
+ * The lost write of a live-migration or snapshot tool doing rounds of
+ * PAGEMAP_SCAN (WP_MATCHING, PAGE_IS_WRITTEN) on WP_ASYNC memory:
+ * round N sees a pinned page; the device writes it and it is unpinned;
+ * round N+1 must report it.
+ *
+ * - stock (no UFFD_FEATURE_WP_PINNED): round N protects the pinned page,
+ *   and round N+1 misses the device write: this is what the feature is for;
+ * - with the feature, unpinned before round N+1: round N+1 reports it;
+ * - with the feature, unpinned after round N+1: N+1 and N+2 report it.
+ * In both feature cases the round after the one that reported the
+ * unpinned page reports nothing: it was protected again.
+ */
+static void test_lost_write(enum mem_type type)
+{
+	const char *name = mem_names[type];
+	uint64_t f = UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_PINNED;
+	const char *what[3] = {
+		"without UFFD_FEATURE_WP_PINNED, the device write is lost (stock)",
+		"with UFFD_FEATURE_WP_PINNED, unpinned before round N+1: reported",
+		"with UFFD_FEATURE_WP_PINNED, unpinned after round N+1: reported twice",
+	};
+	int c;
+
+	for (c = 0; c < 3; c++) {
+		const char *skip;
+		bool ok = true;
+		struct mem m;
+		int ret;
+
+		skip = map_mem(&m, type, c ? f : UFFD_FEATURE_WP_ASYNC);
+		if (skip) {
+			ksft_test_result_skip("lost write %s, %s: %s\n", name,
+					      what[c], skip);
+			continue;
+		}
+		ret = pin(m.addr + m.pin_off, m.pin_size, true);
+		if (ret) {
+			ksft_test_result_fail("lost write %s, %s: pin: %s\n",
+					      name, what[c], strerror(-ret));
+			unmap_mem(&m);
+			continue;
+		}
+		/* Round N: everything was written by the CPU. */
+		ok &= round_expect("round N", &m, 0, m.size);
+		if (c)	/* pinned pages were left writable */
+			ok &= written_expect("after round N", &m, m.pin_off,
+					     m.pin_size);
+		else
+			ok &= written_expect("after round N", &m, 0, 0);
+		ok &= dma_write_landed(&m, 0x22);
+		if (c == 2) {
+			ok &= round_expect("round N+1, pinned", &m, m.pin_off,
+					   m.pin_size);
+			ok &= dma_write_landed(&m, 0x23);
+		}
+		unpin();
+		if (c)
+			ok &= round_expect("round after unpin", &m, m.pin_off,
+					   m.pin_size);
+		else
+			ok &= round_expect("round N+1 (stock: lost)", &m, 0,
+					   0);
+		ok &= round_expect("next round", &m, 0, 0);
+		ksft_test_result(ok, "lost write %s, %s\n", name, what[c]);
+		unmap_mem(&m);
+	}
 }
 
 /* Was any page of @m left write-protected? (PAGE_IS_WRITTEN is "not") */
@@ -460,12 +495,38 @@ static bool range_protected(struct mem *m, size_t off, size_t size)
 			   PAGE_IS_WRITTEN, 0, PAGE_IS_WRITTEN, off, size, 0);
 }
 
-/* UFFDIO_WRITEPROTECT over pinned pages, with and without the feature. */
+/* UFFDIO_WRITEPROTECT: with the feature, the return value counts pages. */
+static bool wp_expect(const char *what, int uffd, char *addr, size_t len,
+		      long want)
+{
+	struct uffdio_writeprotect wp = {
+		.range = { .start = (uintptr_t)addr, .len = len },
+		.mode = UFFDIO_WRITEPROTECT_MODE_WP,
+	};
+	long ret = ioctl(uffd, UFFDIO_WRITEPROTECT, &wp);
+
+	if (ret < 0 && want < 0 && errno == -want)
+		return true;
+	if (ret != want) {
+		ksft_print_msg("%s: UFFDIO_WRITEPROTECT returned %ld (%s), want %ld\n",
+			       what, ret, ret < 0 ? strerror(errno) : "pages",
+			       want);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * UFFDIO_WRITEPROTECT over pinned pages: with the feature, the pinned
+ * pages (all pages of a pinned huge page) are left writable and counted;
+ * the device write is then reported. Without it, all is protected (stock).
+ */
 static void test_uffd_wp(enum mem_type type)
 {
 	const char *name = mem_names[type];
 	struct mem m;
-	const char *skip = map_mem(&m, type, UFFD_FEATURE_WP_PINNED);
+	const char *skip = map_mem(&m, type, UFFD_FEATURE_WP_ASYNC |
+				   UFFD_FEATURE_WP_PINNED);
 	bool ok = true, stock = true;
 	int ret;
 
@@ -485,39 +546,28 @@ static void test_uffd_wp(enum mem_type type)
 		unmap_mem(&m);
 		return;
 	}
-	ret = uffd_wp(m.uffd, m.addr, m.size, true);
-	if (ret != -EBUSY) {
-		ksft_print_msg("WP of the pinned range: %s, expected EBUSY\n",
-			       ret ? strerror(-ret) : "success");
+	ok &= wp_expect("WP over the pins", m.uffd, m.addr, m.size,
+			m.pin_size / pagesize);
+	ok &= written_expect("pinned pages left writable", &m, m.pin_off,
+			     m.pin_size);
+	/* Protecting again finds the same pages: idempotent. */
+	ok &= wp_expect("WP again", m.uffd, m.addr, m.size,
+			m.pin_size / pagesize);
+	ok &= dma_write_landed(&m, 0x24);
+	unpin();
+	ok &= written_expect("device write reported after unpin", &m,
+			     m.pin_off, m.pin_size);
+	ok &= wp_expect("WP after unpin", m.uffd, m.addr, m.size, 0);
+	ok &= range_protected(&m, 0, m.size);
+	/* Un-protecting is not affected and returns 0. */
+	ret = uffd_wp(m.uffd, m.addr, m.size, false);
+	if (ret) {
+		ksft_print_msg("un-WP: %s\n", strerror(-ret));
 		ok = false;
 	}
 	ok &= range_untouched(&m);
-	if (m.pin_size != m.size) {
-		/* The unpinned head can be protected; then unprotected. */
-		ret = uffd_wp(m.uffd, m.addr, m.pin_off, true);
-		if (ret) {
-			ksft_print_msg("WP of the unpinned head: %s\n",
-				       strerror(-ret));
-			ok = false;
-		}
-		ok &= range_protected(&m, 0, m.pin_off);
-		ret = uffd_wp(m.uffd, m.addr, m.size, false);
-		if (ret) {
-			ksft_print_msg("un-WP over the pinned range: %s\n",
-				       strerror(-ret));
-			ok = false;
-		}
-		ok &= range_untouched(&m);
-	}
-	unpin();
-	ret = uffd_wp(m.uffd, m.addr, m.size, true);
-	if (ret) {
-		ksft_print_msg("WP after unpin: %s\n", strerror(-ret));
-		ok = false;
-	}
-	ok &= range_protected(&m, 0, m.size);
 	ksft_test_result(ok, "UFFD_FEATURE_WP_PINNED %s: %s\n", name,
-			 "EBUSY on a pinned range, range untouched; works after unpin");
+			 "pinned pages left writable and counted, device write reported");
 	unmap_mem(&m);
 
 	/* Without the feature: protected, pins or not, as in stock 6.12. */
@@ -529,11 +579,9 @@ static void test_uffd_wp(enum mem_type type)
 	}
 	ret = pin(m.addr + m.pin_off, m.pin_size, true);
 	if (!ret) {
-		ret = uffd_wp(m.uffd, m.addr, m.size, true);
-		if (ret)
-			ksft_print_msg("WP without the feature: %s\n",
-				       strerror(-ret));
-		stock = !ret && range_protected(&m, 0, m.size);
+		stock = wp_expect("WP without the feature", m.uffd, m.addr,
+				  m.size, 0) &&
+			range_protected(&m, 0, m.size);
 		unpin();
 	} else {
 		ksft_print_msg("pin: %s\n", strerror(-ret));
@@ -541,6 +589,386 @@ static void test_uffd_wp(enum mem_type type)
 	}
 	ksft_test_result(stock, "UFFDIO_WRITEPROTECT %s without the feature: %s\n",
 			 name, "pinned range protected (stock)");
+	unmap_mem(&m);
+}
+
+/* kpageflags bits */
+#define KPF_COMPOUND_HEAD	15
+#define KPF_COMPOUND_TAIL	16
+
+static uint64_t kpf_of(char *addr)
+{
+	unsigned long pfn = pagemap_get_pfn(pagemap_fd, addr);
+	uint64_t flags = 0;
+	int fd = open("/proc/kpageflags", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &flags, sizeof(flags), pfn * sizeof(flags)) !=
+	    sizeof(flags))
+		flags = 0;
+	close(fd);
+	return flags;
+}
+
+static bool in_large_folio(char *addr)
+{
+	return kpf_of(addr) & ((1ULL << KPF_COMPOUND_HEAD) |
+				   (1ULL << KPF_COMPOUND_TAIL));
+}
+
+/*
+ * A pin on some pages of a PTE-mapped large folio keeps every page of the
+ * folio writable: the kernel does not know which pages a pin on a large
+ * folio covers (an io_uring fixed buffer keeps one pin for a whole
+ * coalesced folio). THP split into PTEs by a partial mprotect(); and an
+ * mTHP of 64 KiB, when the kernel has them.
+ */
+static void test_partial_large(bool mthp)
+{
+	const char *name = mthp ? "64 KiB mTHP" : "PTE-mapped THP";
+	const char *ctl = "/sys/kernel/mm/transparent_hugepage/hugepages-64kB/enabled";
+	char old[64] = "", *map = NULL;
+	size_t fsize = mthp ? 64 << 10 : thpsize, i;
+	struct mem m = { .uffd = -1 };
+	const char *skip = NULL;
+	bool ok = true;
+	int fd, ret;
+
+	if (!thpsize) {
+		ksft_test_result_skip("partial pin in a %s: THP not supported\n",
+				      name);
+		return;
+	}
+	if (mthp) {
+		fd = open(ctl, O_RDWR);
+		if (fd < 0 || read(fd, old, sizeof(old) - 1) <= 0 ||
+		    pwrite(fd, "always", 6, 0) != 6) {
+			if (fd >= 0)
+				close(fd);
+			ksft_test_result_skip("partial pin in a %s: %s not writable\n",
+					      name, ctl);
+			return;
+		}
+		close(fd);
+		/* "always [inherit] madvise never": keep the bracketed one. */
+		if (strchr(old, '['))
+			memmove(old, strchr(old, '[') + 1, strlen(old));
+		old[strcspn(old, "]\n")] = 0;
+	}
+	/* A mapping too small for a PMD THP gets the mTHP. */
+	m.type = ANON;
+	m.map_size = 2 * fsize;
+	map = mmap(NULL, m.map_size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED) {
+		skip = "mmap failed";
+		goto out;
+	}
+	m.map = map;
+	m.addr = (char *)(((uintptr_t)map + fsize - 1) & ~(fsize - 1));
+	m.size = fsize;
+	if (mthp) {
+		munmap(m.addr + fsize, map + m.map_size - (m.addr + fsize));
+		if (m.addr != map)
+			munmap(map, m.addr - map);
+		m.map = m.addr;
+		m.map_size = fsize;
+	} else {
+		madvise(m.addr, m.size, MADV_HUGEPAGE);
+	}
+	/* Before registering: the fault path gives uffd VMAs no mTHP. */
+	memset(m.addr, 0x11, m.size);
+	if (!in_large_folio(m.addr) || !in_large_folio(m.addr + m.size - 1)) {
+		skip = mthp ? "no 64 KiB folio allocated" : "no THP available";
+		goto out;
+	}
+	m.uffd = uffd_open(UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_PINNED,
+			   NULL);
+	if (m.uffd < 0 || uffd_register(m.uffd, m.addr, m.size, false, true,
+					false)) {
+		skip = "uffd-wp registration failed";
+		goto out;
+	}
+	if (!mthp) {
+		/* Split the PMD mapping, keep the folio: PTE-mapped THP. */
+		if (mprotect(m.addr, pagesize, PROT_READ) ||
+		    mprotect(m.addr, pagesize, PROT_READ | PROT_WRITE)) {
+			skip = "mprotect failed";
+			goto out;
+		}
+		if (check_huge_anon(m.addr, 1, thpsize) ||
+		    !in_large_folio(m.addr)) {
+			skip = "THP not PTE-mapped after a partial mprotect";
+			goto out;
+		}
+	}
+	/* Pin pages 2 and 3 only. */
+	m.pin_off = 2 * pagesize;
+	m.pin_size = 2 * pagesize;
+	ret = pin(m.addr + m.pin_off, m.pin_size, true);
+	if (ret) {
+		ksft_test_result_fail("partial pin in a %s: pin: %s\n", name,
+				      strerror(-ret));
+		goto out_unmap;
+	}
+	ok &= scan_expect("PAGE_IS_PINNED per folio", &m, 0, 0,
+			  PAGE_IS_PINNED, 0, PAGE_IS_PINNED, 0, m.size,
+			  PAGE_IS_PINNED);
+	ok &= wp_expect("WP over the folio", m.uffd, m.addr, m.size,
+			m.size / pagesize);
+	ok &= written_expect("whole folio left writable", &m, 0, m.size);
+	ok &= dma_write_landed(&m, 0x25);
+	unpin();
+	ok &= round_expect("round after unpin", &m, 0, m.size);
+	ok &= round_expect("next round", &m, 0, 0);
+	for (i = 0; i < m.size && ok; i += pagesize)
+		if (m.addr[i] != ((i >= m.pin_off && i < m.pin_off + m.pin_size) ?
+				  0x25 : 0x11)) {
+			ksft_print_msg("page +0x%zx: wrong data\n", i);
+			ok = false;
+		}
+	ksft_test_result(ok, "partial pin in a %s: every page of the folio left writable\n",
+			 name);
+	goto out_unmap;
+out:
+	ksft_test_result_skip("partial pin in a %s: %s\n", name, skip);
+out_unmap:
+	unmap_mem(&m);
+	if (mthp && old[0]) {
+		fd = open(ctl, O_WRONLY);
+		if (fd >= 0) {
+			if (write(fd, old, strlen(old)) < 0)
+				ksft_print_msg("restoring %s: %s\n", ctl,
+					       strerror(errno));
+			close(fd);
+		}
+	}
+}
+
+static void wait_byte(int fd, char want)
+{
+	char c = 0;
+
+	if (read(fd, &c, 1) != 1 || c != want)
+		ksft_print_msg("pipe: got '%c', want '%c'\n", c, want);
+}
+
+/*
+ * Shmem pinned by another process, which holds no uffd and shares only
+ * the pages: this mm never pinned anything. Its write-protection leaves
+ * the pages writable, and the other process's device write is reported.
+ */
+static void test_shmem_other_mm(void)
+{
+	int to_child[2], to_parent[2];
+	bool ok = true;
+	struct mem m;
+	const char *skip = map_mem(&m, SHMEM, UFFD_FEATURE_WP_ASYNC |
+				   UFFD_FEATURE_WP_PINNED);
+	pid_t pid;
+	int status;
+
+	if (skip) {
+		ksft_test_result_skip("shmem pinned by another process: %s\n",
+				      skip);
+		return;
+	}
+	if (pipe(to_child) || pipe(to_parent)) {
+		ksft_test_result_fail("shmem pinned by another process: pipe\n");
+		unmap_mem(&m);
+		return;
+	}
+	pid = fork();
+	if (!pid) {
+		char c = pin(m.addr + m.pin_off, m.pin_size, true) ? 'e' : 'p';
+
+		if (write(to_parent[1], &c, 1) != 1 || c == 'e')
+			_exit(1);
+		wait_byte(to_child[0], 'w');
+		c = dma_write(m.pin_size, 0x66) ? 'e' : 'd';
+		unpin();
+		if (write(to_parent[1], &c, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	wait_byte(to_parent[0], 'p');
+	ok &= wp_expect("WP over the other process's pins", m.uffd, m.addr,
+			m.size, m.pin_size / pagesize);
+	ok &= written_expect("pinned pages left writable", &m, m.pin_off,
+			     m.pin_size);
+	if (write(to_child[1], "w", 1) != 1)
+		ok = false;
+	wait_byte(to_parent[0], 'd');
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		ksft_print_msg("child failed\n");
+		ok = false;
+	}
+	ok &= dma_landed(&m, 0x66);
+	ok &= round_expect("round after the other process unpinned", &m,
+			   m.pin_off, m.pin_size);
+	ok &= round_expect("next round", &m, 0, 0);
+	ksft_test_result(ok, "%s: left writable, device write reported\n",
+			 "shmem pinned by another process");
+	close(to_child[0]);
+	close(to_child[1]);
+	close(to_parent[0]);
+	close(to_parent[1]);
+	unmap_mem(&m);
+}
+
+/*
+ * A pinned shmem page that this process unmapped (MADV_DONTNEED): it has
+ * no PTE, and protecting its range would install a uffd-wp marker in front
+ * of a page the device still writes. The marker is not installed: the
+ * page is counted, reported written, and its device write is seen.
+ */
+static void test_shmem_not_present(void)
+{
+	bool ok = true;
+	struct mem m;
+	const char *skip = map_mem(&m, SHMEM, UFFD_FEATURE_WP_ASYNC |
+				   UFFD_FEATURE_WP_PINNED);
+	int ret;
+
+	if (skip) {
+		ksft_test_result_skip("pinned shmem not mapped: %s\n", skip);
+		return;
+	}
+	ret = pin(m.addr + m.pin_off, m.pin_size, true);
+	if (ret) {
+		ksft_test_result_fail("pinned shmem not mapped: pin: %s\n",
+				      strerror(-ret));
+		unmap_mem(&m);
+		return;
+	}
+	if (madvise(m.addr, m.size, MADV_DONTNEED)) {
+		ksft_print_msg("MADV_DONTNEED: %s\n", strerror(errno));
+		ok = false;
+	}
+	ok &= wp_expect("WP over unmapped pinned pages", m.uffd, m.addr,
+			m.size, m.pin_size / pagesize);
+	ok &= written_expect("unmapped pinned pages not protected", &m,
+			     m.pin_off, m.pin_size);
+	ret = dma_write(m.pin_size, 0x77);
+	unpin();
+	ok &= !ret;
+	ok &= round_expect("round after unpin", &m, m.pin_off, m.pin_size);
+	ok &= dma_landed(&m, 0x77);
+	ksft_test_result(ok, "pinned shmem not mapped: no marker, device write reported\n");
+	unmap_mem(&m);
+}
+
+/*
+ * Two VMAs: [A: unpinned][B: pinned], both registered: one ioctl protects
+ * A, leaves B's pinned pages writable and counts them. Then B is
+ * unregistered and A pinned: [A pinned][B unregistered] gives ENOENT as in
+ * stock 6.12, and A's pinned pages are still left writable.
+ */
+static void test_multi_vma(void)
+{
+	size_t half = NR_SMALL * pagesize, i;
+	struct mem m = { .type = ANON, .uffd = -1 };
+	bool ok = true;
+	char *b;
+	int ret;
+
+	m.size = 2 * half;
+	m.map_size = m.size;
+	m.map = mmap(NULL, m.size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m.map == MAP_FAILED) {
+		ksft_test_result_skip("two VMAs: mmap failed\n");
+		return;
+	}
+	m.addr = m.map;
+	b = m.addr + half;
+	/* Different flags: two VMAs. */
+	madvise(m.addr, half, MADV_NOHUGEPAGE);
+	madvise(b, half, MADV_HUGEPAGE);
+	m.uffd = uffd_open(UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_PINNED,
+			   NULL);
+	if (m.uffd < 0 || uffd_register(m.uffd, m.addr, m.size, false, true,
+					false)) {
+		ksft_test_result_skip("two VMAs: uffd-wp registration failed\n");
+		unmap_mem(&m);
+		return;
+	}
+	for (i = 0; i < m.size; i += pagesize)
+		m.addr[i] = 1;
+	m.pin_off = half + 4 * pagesize;
+	m.pin_size = 4 * pagesize;
+	ret = pin(m.addr + m.pin_off, m.pin_size, true);
+	if (ret) {
+		ksft_test_result_fail("two VMAs: pin: %s\n", strerror(-ret));
+		unmap_mem(&m);
+		return;
+	}
+	ok &= wp_expect("[A][B pinned]", m.uffd, m.addr, m.size, 4);
+	ok &= written_expect("only B's pinned pages writable", &m, m.pin_off,
+			     m.pin_size);
+	unpin();
+	/* [A pinned][B unregistered]: ENOENT, A's pins still respected. */
+	if (uffd_wp(m.uffd, m.addr, m.size, false) ||
+	    uffd_unregister(m.uffd, b, half)) {
+		ksft_print_msg("un-WP or unregister failed\n");
+		ok = false;
+	}
+	m.pin_off = 4 * pagesize;
+	ret = pin(m.addr + m.pin_off, m.pin_size, true);
+	if (ret) {
+		ksft_print_msg("pin in A: %s\n", strerror(-ret));
+		ok = false;
+	} else {
+		ok &= wp_expect("[A pinned][B unregistered]", m.uffd, m.addr,
+				m.size, -ENOENT);
+		m.size = half;	/* scan A only */
+		ok &= written_expect("A: only the pinned pages writable", &m,
+				     m.pin_off, m.pin_size);
+		m.size = 2 * half;
+		unpin();
+	}
+	ksft_test_result(ok, "%s: pinned pages of each left writable, ENOENT kept\n",
+			 "two VMAs");
+	unmap_mem(&m);
+}
+
+/*
+ * A pin outlives mprotect(PROT_READ): the device still writes the page,
+ * and it is still left writable by a round and reported after the unpin.
+ */
+static void test_mprotect_after_pin(void)
+{
+	bool ok = true;
+	struct mem m;
+	const char *skip = map_mem(&m, ANON, UFFD_FEATURE_WP_ASYNC |
+				   UFFD_FEATURE_WP_PINNED);
+	int ret;
+
+	if (skip) {
+		ksft_test_result_skip("mprotect after pin: %s\n", skip);
+		return;
+	}
+	ret = pin(m.addr + m.pin_off, m.pin_size, true);
+	if (ret) {
+		ksft_test_result_fail("mprotect after pin: pin: %s\n",
+				      strerror(-ret));
+		unmap_mem(&m);
+		return;
+	}
+	if (mprotect(m.addr, m.size, PROT_READ)) {
+		ksft_print_msg("mprotect: %s\n", strerror(errno));
+		ok = false;
+	}
+	ok &= round_expect("round N (read-only VMA)", &m, 0, m.size);
+	ok &= written_expect("pinned pages not protected", &m, m.pin_off,
+			     m.pin_size);
+	ok &= dma_write_landed(&m, 0x28);
+	unpin();
+	ok &= round_expect("round after unpin", &m, m.pin_off, m.pin_size);
+	ok &= round_expect("next round", &m, 0, 0);
+	ksft_test_result(ok, "mprotect(PROT_READ) after pin: device write still reported\n");
 	unmap_mem(&m);
 }
 
@@ -617,9 +1045,17 @@ static bool expect_errno(const char *what, long ret, int err)
 
 static void test_bad_input(void)
 {
+	const uint64_t cats = PAGE_IS_WPALLOWED | PAGE_IS_WRITTEN |
+			      PAGE_IS_FILE | PAGE_IS_PRESENT |
+			      PAGE_IS_SWAPPED | PAGE_IS_PFNZERO |
+			      PAGE_IS_HUGE | PAGE_IS_SOFT_DIRTY |
+			      PAGE_IS_PINNED;
+	const uint64_t flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC;
 	struct mem m;
-	const char *skip = map_mem(&m, ANON, 0);
-	uint64_t supported = 0;
+	const char *skip = map_mem(&m, ANON, UFFD_FEATURE_WP_ASYNC |
+				   UFFD_FEATURE_WP_PINNED);
+	uint64_t supported = 0, unknown;
+	struct uffdio_writeprotect wp;
 	bool ok = true;
 	int fd, bit;
 
@@ -627,11 +1063,11 @@ static void test_bad_input(void)
 		ksft_test_result_skip("bad input: %s\n", skip);
 		return;
 	}
-	/* Unknown categories, in each mask, and unknown flags. */
-	for (bit = 8; bit < 64; bit++) {
+	/* Categories and flags the header does not name, in each mask. */
+	for (bit = 0; bit < 64; bit++) {
 		uint64_t c = 1ULL << bit;
 
-		if (c == PAGE_IS_PINNED)
+		if (c & cats)
 			continue;
 		ok &= expect_errno("category bit", pagemap_scan(m.addr, m.size,
 				   0, 0, c, 0, PAGE_IS_PRESENT), EINVAL);
@@ -642,19 +1078,21 @@ static void test_bad_input(void)
 		ok &= expect_errno("return bit", pagemap_scan(m.addr, m.size,
 				   0, 0, 0, 0, c), EINVAL);
 	}
-	for (bit = 3; bit < 64; bit++)
-		ok &= expect_errno("flag bit", pagemap_scan(m.addr, m.size,
-				   1ULL << bit, 0, 0, 0, PAGE_IS_PRESENT),
-				   EINVAL);
-	/* The new ones are accepted everywhere. */
-	if (pagemap_scan(m.addr, m.size, PM_SCAN_PINNED_WRITTEN,
-			 PAGE_IS_PINNED, PAGE_IS_PINNED, PAGE_IS_PINNED,
-			 PAGE_IS_PINNED) < 0) {
-		ksft_print_msg("PAGE_IS_PINNED/PM_SCAN_PINNED_WRITTEN: %s\n",
+	for (bit = 0; bit < 64; bit++)
+		if (!((1ULL << bit) & flags))
+			ok &= expect_errno("flag bit",
+					   pagemap_scan(m.addr, m.size,
+							1ULL << bit, 0, 0, 0,
+							PAGE_IS_PRESENT),
+					   EINVAL);
+	/* PAGE_IS_PINNED is accepted in every mask. */
+	if (pagemap_scan(m.addr, m.size, 0, PAGE_IS_PINNED, PAGE_IS_PINNED,
+			 PAGE_IS_PINNED, PAGE_IS_PINNED) < 0) {
+		ksft_print_msg("PAGE_IS_PINNED in every mask: %s\n",
 			       strerror(errno));
 		ok = false;
 	}
-	/* UFFDIO_API: advertised; unknown bits next to it are refused. */
+	/* UFFDIO_API: advertised; a feature it does not advertise fails. */
 	fd = uffd_open(0, &supported);
 	if (fd < 0 || !(supported & UFFD_FEATURE_WP_PINNED)) {
 		ksft_print_msg("UFFD_FEATURE_WP_PINNED not advertised\n");
@@ -662,14 +1100,32 @@ static void test_bad_input(void)
 	}
 	if (fd >= 0)
 		close(fd);
-	fd = uffd_open(UFFD_FEATURE_WP_PINNED | (UFFD_FEATURE_WP_PINNED << 1),
-		       NULL);
+	unknown = ~supported & ~(supported - 1);	/* lowest unset bit */
+	fd = uffd_open(UFFD_FEATURE_WP_PINNED | unknown, NULL);
 	if (fd != -EINVAL) {
-		ksft_print_msg("UFFDIO_API with an unknown feature: %d\n", fd);
+		ksft_print_msg("UFFDIO_API with feature 0x%llx: %d\n",
+			       (unsigned long long)unknown, fd);
 		ok = false;
 	}
 	if (fd >= 0)
 		close(fd);
+	/* WP with DONTWAKE, and unknown modes, are refused as in stock. */
+	wp = (struct uffdio_writeprotect){
+		.range = { .start = (uintptr_t)m.addr, .len = m.size },
+		.mode = UFFDIO_WRITEPROTECT_MODE_WP |
+			UFFDIO_WRITEPROTECT_MODE_DONTWAKE,
+	};
+	ok &= expect_errno("WP|DONTWAKE", ioctl(m.uffd, UFFDIO_WRITEPROTECT,
+						&wp), EINVAL);
+	wp.mode = 1ULL << 2;
+	ok &= expect_errno("unknown WP mode", ioctl(m.uffd,
+						    UFFDIO_WRITEPROTECT, &wp),
+			   EINVAL);
+	/* Unaligned, empty, and not registered ranges. */
+	ok &= wp_expect("unaligned", m.uffd, m.addr + 1, pagesize, -EINVAL);
+	ok &= wp_expect("empty", m.uffd, m.addr, 0, -EINVAL);
+	ok &= wp_expect("not registered", m.uffd, m.addr + m.size, pagesize,
+			-ENOENT);
 	/* Writing through pins: none held, or read-only ones. */
 	if (dma_write(pagesize, 1) != -EINVAL) {
 		ksft_print_msg("PIN_LONGTERM_TEST_WRITE without pins did not fail with EINVAL\n");
@@ -680,13 +1136,234 @@ static void test_bad_input(void)
 			ksft_print_msg("write through a read-only pin did not fail\n");
 			ok = false;
 		}
+		/* A read-only pin may be pinned all the same: writable. */
+		ok &= wp_expect("WP over a read-only pin", m.uffd, m.addr,
+				m.size, 1);
 		unpin();
 	} else {
 		ksft_print_msg("read-only pin failed\n");
 		ok = false;
 	}
-	ksft_test_result(ok, "bad input: unknown categories, flags and features give EINVAL\n");
+	ksft_test_result(ok, "%s: unknown categories, flags, features, modes; bad ranges\n",
+			 "bad input");
 	unmap_mem(&m);
+}
+
+/* ---- stress ------------------------------------------------------------ */
+
+#define STRESS_PAGES	64
+
+/*
+ * Small-page anonymous memory of @size bytes, written, registered for
+ * uffd-wp with @features on a new userfaultfd. Returns a skip reason.
+ */
+static const char *map_anon(struct mem *m, size_t size, uint64_t features)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = ANON;
+	m->uffd = -1;
+	m->size = size;
+	m->map_size = size;
+	m->map = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m->map == MAP_FAILED) {
+		m->map = NULL;
+		return "mmap failed";
+	}
+	m->addr = m->map;
+	madvise(m->addr, size, MADV_NOHUGEPAGE);
+	m->uffd = uffd_open(features, NULL);
+	if (m->uffd < 0) {
+		m->uffd = -1;
+		unmap_mem(m);
+		return "userfaultfd or its features not available";
+	}
+	if (uffd_register(m->uffd, m->addr, size, false, true, false)) {
+		unmap_mem(m);
+		return "UFFDIO_REGISTER_MODE_WP failed";
+	}
+	memset(m->addr, 0x11, size);
+	return NULL;
+}
+
+struct stress {
+	struct mem m;
+	atomic_bool stop;
+	unsigned long dma_writes, cpu_writes, pin_errors;
+	unsigned int seed;
+};
+
+/* A /proc/vmstat counter, after folding the per-CPU deltas into it. */
+static long read_vmstat(const char *name)
+{
+	char line[128];
+	size_t n = strlen(name);
+	long val = -1;
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+	FILE *f;
+
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			ksft_print_msg("stat_refresh: %s\n", strerror(errno));
+		close(fd);
+	}
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, n) && line[n] == ' ')
+			val = atol(line + n + 1);
+	fclose(f);
+	return val;
+}
+
+/*
+ * The device: pin a random run of pages (GUP-fast or not), write through
+ * the pins, unpin. Each write is a new byte value, so a page whose last
+ * device write was not copied differs from its copy.
+ */
+static void *stress_dma(void *arg)
+{
+	struct stress *st = arg;
+	size_t npages = st->m.size / pagesize;
+	unsigned int seed = st->seed;
+	char *buf = malloc(8 * pagesize);
+	unsigned char val = 0;
+
+	while (buf && !atomic_load(&st->stop)) {
+		size_t first = rand_r(&seed) % npages;
+		size_t n = 1 + rand_r(&seed) % 8;
+		struct pin_longterm_test args = { 0 };
+		__u64 uaddr = (uintptr_t)buf;
+
+		if (first + n > npages)
+			n = npages - first;
+		args.addr = (uintptr_t)st->m.addr + first * pagesize;
+		args.size = n * pagesize;
+		args.flags = PIN_LONGTERM_TEST_FLAG_USE_WRITE |
+			     (rand_r(&seed) & 1 ? PIN_LONGTERM_TEST_FLAG_USE_FAST : 0);
+		if (ioctl(gup_fd, PIN_LONGTERM_TEST_START, &args)) {
+			st->pin_errors++;
+			continue;
+		}
+		memset(buf, ++val, n * pagesize);
+		if (!ioctl(gup_fd, PIN_LONGTERM_TEST_WRITE, &uaddr))
+			st->dma_writes++;
+		if (ioctl(gup_fd, PIN_LONGTERM_TEST_STOP))
+			st->pin_errors++;
+	}
+	free(buf);
+	return NULL;
+}
+
+/* The CPU writes too: through the protection (WP_ASYNC resolves it). */
+static void *stress_cpu(void *arg)
+{
+	struct stress *st = arg;
+	size_t npages = st->m.size / pagesize;
+	unsigned int seed = st->seed * 7 + 1;
+
+	while (!atomic_load(&st->stop)) {
+		size_t pg = rand_r(&seed) % npages;
+
+		st->m.addr[pg * pagesize + rand_r(&seed) % pagesize] =
+			(char)rand_r(&seed);
+		st->cpu_writes++;
+		usleep(100);
+	}
+	return NULL;
+}
+
+/*
+ * A migration-style copier against a device and a CPU: rounds of
+ * PAGEMAP_SCAN (WP_MATCHING, PAGE_IS_WRITTEN) copy every reported page
+ * into a shadow copy, while one thread pins, writes through the pins and
+ * unpins (GUP-fast and slow), and another writes with the CPU. After the
+ * writers stop, a last round; then the copy must equal the memory: every
+ * write, from the device or the CPU, was reported by some round. Pins
+ * must be balanced. With @feature false (UFFD_FEATURE_WP_PINNED off, the
+ * stock behaviour) the device's writes are expected to be lost: "-x" runs
+ * that, to show that the check can fail.
+ */
+static bool stress(unsigned int secs, bool feature, unsigned int seed)
+{
+	uint64_t f = UFFD_FEATURE_WP_ASYNC |
+		     (feature ? UFFD_FEATURE_WP_PINNED : 0);
+	long acq0 = read_vmstat("nr_foll_pin_acquired");
+	long rel0 = read_vmstat("nr_foll_pin_released");
+	unsigned long rounds = 0, copied = 0, lost = 0;
+	pthread_t dma, cpu;
+	struct stress st = { .seed = seed };
+	const char *skip;
+	char *shadow;
+	time_t end;
+	size_t i;
+	long n, r, acq, rel;
+
+	skip = map_anon(&st.m, STRESS_PAGES * pagesize, f);
+	if (skip) {
+		ksft_print_msg("%s: %s\n", __func__, skip);
+		return false;
+	}
+	shadow = malloc(st.m.size);
+	if (!shadow) {
+		unmap_mem(&st.m);
+		return false;
+	}
+	/* The first round copies everything. */
+	memcpy(shadow, st.m.addr, st.m.size);
+	if (wp_round(&st.m) < 0) {
+		ksft_print_msg("%s: first round: %s\n", __func__,
+			       strerror(errno));
+		free(shadow);
+		unmap_mem(&st.m);
+		return false;
+	}
+	if (pthread_create(&dma, NULL, stress_dma, &st) ||
+	    pthread_create(&cpu, NULL, stress_cpu, &st))
+		ksft_exit_fail_msg("pthread_create\n");
+	end = time(NULL) + secs;
+	for (;;) {
+		bool last = false;
+
+		if (time(NULL) >= end) {
+			atomic_store(&st.stop, true);
+			pthread_join(dma, NULL);
+			pthread_join(cpu, NULL);
+			last = true;
+		}
+		n = wp_round(&st.m);
+		if (n < 0) {
+			ksft_print_msg("%s: round: %s\n", __func__,
+				       strerror(errno));
+			break;
+		}
+		for (r = 0; r < n; r++) {
+			size_t off = vec[r].start - (uintptr_t)st.m.addr;
+
+			memcpy(shadow + off, st.m.addr + off,
+			       vec[r].end - vec[r].start);
+			copied += (vec[r].end - vec[r].start) / pagesize;
+		}
+		rounds++;
+		if (last)
+			break;
+	}
+	for (i = 0; i < st.m.size; i += pagesize)
+		if (memcmp(shadow + i, st.m.addr + i, pagesize))
+			lost++;
+	acq = read_vmstat("nr_foll_pin_acquired") - acq0;
+	rel = read_vmstat("nr_foll_pin_released") - rel0;
+	ksft_print_msg("%s%s: %us, seed %u: %lu rounds, %lu pages copied\n",
+		       __func__, feature ? "" : " (feature off)", secs, seed,
+		       rounds, copied);
+	ksft_print_msg("%s: %lu device writes, %lu CPU writes, %lu pin errors\n",
+		       __func__, st.dma_writes, st.cpu_writes, st.pin_errors);
+	ksft_print_msg("%s: %lu of %zu pages lost; foll_pin +%ld/-%ld\n",
+		       __func__, lost, st.m.size / pagesize, acq, rel);
+	free(shadow);
+	unmap_mem(&st.m);
+	return !lost && acq == rel && st.dma_writes && !st.pin_errors;
 }
 
 /* ---- benchmark --------------------------------------------------------- */
@@ -748,37 +1425,78 @@ static void bench_pair(char *mem, size_t size, const struct bench_case *a,
 
 static void bench_set(char *mem, size_t size)
 {
-	static const struct bench_case written = {
-		"WRITTEN (fast path)", 0, PAGE_IS_WRITTEN, PAGE_IS_WRITTEN };
-	static const struct bench_case written_flag = {
-		"WRITTEN + PM_SCAN_PINNED_WRITTEN", PM_SCAN_PINNED_WRITTEN,
-		PAGE_IS_WRITTEN, PAGE_IS_WRITTEN };
 	static const struct bench_case present = {
 		"PRESENT, return PRESENT|WRITTEN", 0, PAGE_IS_PRESENT,
 		PAGE_IS_PRESENT | PAGE_IS_WRITTEN };
 	static const struct bench_case present_pinned = {
 		"PRESENT, return PRESENT|WRITTEN|PINNED", 0, PAGE_IS_PRESENT,
 		PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_PINNED };
-	static const struct bench_case present_both = {
-		"PRESENT, return PRESENT|WRITTEN|PINNED + PM_SCAN_PINNED_WRITTEN",
-		PM_SCAN_PINNED_WRITTEN, PAGE_IS_PRESENT, PAGE_IS_PRESENT |
-		PAGE_IS_WRITTEN | PAGE_IS_PINNED };
 	/* For scale: PAGE_IS_FILE also looks at every page. */
 	static const struct bench_case present_file = {
 		"PRESENT, return PRESENT|WRITTEN|FILE", 0, PAGE_IS_PRESENT,
 		PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_FILE };
 
-	bench_pair(mem, size, &written, &written_flag);
 	bench_pair(mem, size, &present, &present_pinned);
-	bench_pair(mem, size, &present, &present_both);
 	bench_pair(mem, size, &present, &present_file);
 }
 
 /*
+ * Write-protecting rounds over @size bytes in which every page was written
+ * (memset, not timed, before each round), on memory registered without and
+ * with UFFD_FEATURE_WP_PINNED; and read-only rounds over the same memory.
+ * Alternating, medians of BENCH_RUNS.
+ */
+static void bench_wp_rounds(size_t size)
+{
+	double t[2][2][BENCH_RUNS];
+	struct mem m[2];
+	int i, j, k;
+
+	for (j = 0; j < 2; j++) {
+		const char *skip = map_anon(&m[j], size, UFFD_FEATURE_WP_ASYNC |
+					    (j ? UFFD_FEATURE_WP_PINNED : 0));
+
+		if (skip)
+			ksft_exit_fail_msg("bench: %s\n", skip);
+	}
+	for (i = 0; i < BENCH_RUNS; i++) {
+		for (k = 0; k < 2; k++) {
+			j = (i + k) & 1;
+			memset(m[j].addr, i, size);
+			t[0][j][i] = now_us();
+			if (wp_round(&m[j]) < 0)
+				ksft_exit_fail_msg("WP round: %s\n",
+						   strerror(errno));
+			t[0][j][i] = now_us() - t[0][j][i];
+			t[1][j][i] = now_us();
+			if (pagemap_scan(m[j].addr, size, 0, 0,
+					 PAGE_IS_WRITTEN, 0,
+					 PAGE_IS_WRITTEN) < 0)
+				ksft_exit_fail_msg("scan: %s\n",
+						   strerror(errno));
+			t[1][j][i] = now_us() - t[1][j][i];
+		}
+	}
+	for (k = 0; k < 2; k++) {
+		for (j = 0; j < 2; j++)
+			qsort(t[k][j], BENCH_RUNS, sizeof(double), cmp_double);
+		printf("bench:\t%s\t%.0f\t%s\t%.0f\t%.3f\n",
+		       k ? "read-only round" : "WP round, all pages written",
+		       t[k][0][BENCH_RUNS / 2],
+		       "same, UFFD_FEATURE_WP_PINNED",
+		       t[k][1][BENCH_RUNS / 2],
+		       t[k][1][BENCH_RUNS / 2] / t[k][0][BENCH_RUNS / 2]);
+	}
+	unmap_mem(&m[0]);
+	unmap_mem(&m[1]);
+}
+
+/*
  * PAGEMAP_SCAN over @mib MiB of small-page memory after a WP_ASYNC round
- * (every PTE write-protected: the flag then looks at every page), first
- * anonymous memory in an mm that never pinned, then again after a pin
- * elsewhere set MMF_HAS_PINNED, then shmem.
+ * (every PTE write-protected), first anonymous memory in an mm that never
+ * pinned, then again after a pin elsewhere set MMF_HAS_PINNED, then shmem;
+ * then write-protecting rounds with and without UFFD_FEATURE_WP_PINNED in
+ * the mm with MMF_HAS_PINNED.
  */
 static int scan_bench(size_t mib)
 {
@@ -814,6 +1532,12 @@ static int scan_bench(size_t mib)
 				       mib);
 				bench_set(mem, size);
 				unpin();
+				munmap(mem, size);
+				close(uffd);
+				printf("bench: %zu MiB anon, %s\n", mib,
+				       "MMF_HAS_PINNED, no page of it pinned");
+				bench_wp_rounds(size);
+				continue;
 			}
 		} else {
 			printf("bench: %zu MiB shmem\n", mib);
@@ -827,7 +1551,9 @@ static int scan_bench(size_t mib)
 
 int main(int argc, char **argv)
 {
-	int t;
+	unsigned int secs = 60, seed = time(NULL);
+	bool stress_only = false, feature = true;
+	int t, opt;
 
 	pagesize = getpagesize();
 	thpsize = read_pmd_pagesize();
@@ -841,19 +1567,55 @@ int main(int argc, char **argv)
 					   strerror(errno));
 		return scan_bench(argc > 2 ? strtoul(argv[2], NULL, 0) : 1024);
 	}
-	if (argc > 1)
-		ksft_exit_fail_msg("usage: %s [-b [MiB]]\n", argv[0]);
+	while ((opt = getopt(argc, argv, "t:s:Sx")) != -1) {
+		switch (opt) {
+		case 't':
+			secs = strtoul(optarg, NULL, 0);
+			break;
+		case 's':
+			seed = strtoul(optarg, NULL, 0);
+			break;
+		case 'S':
+			stress_only = true;
+			break;
+		case 'x':
+			stress_only = true;
+			feature = false;
+			break;
+		default:
+			ksft_exit_fail_msg("usage: %s [-t SECS] [-s SEED] [-S|-x] | -b [MiB]\n",
+					   argv[0]);
+		}
+	}
 
 	ksft_print_header();
 	if (gup_fd < 0 || pagemap_fd < 0)
 		ksft_exit_skip("needs %s and /proc/self/pagemap (root, CONFIG_GUP_TEST)\n",
 			       GUP_TEST_FILE);
-	ksft_set_plan(NR_TYPES * 5 + 2 + 1);
+	if (stress_only) {
+		ksft_set_plan(1);
+		if (feature)
+			ksft_test_result(stress(secs, true, seed),
+					 "stress %us: no write lost, pins balanced\n",
+					 secs);
+		else	/* the checker must see the stock behaviour lose writes */
+			ksft_test_result(!stress(secs, false, seed),
+					 "stress %us without UFFD_FEATURE_WP_PINNED: device writes lost (stock)\n",
+					 secs);
+		ksft_finished();
+	}
+	ksft_set_plan(NR_TYPES * 6 + 10);
 	for (t = 0; t < NR_TYPES; t++) {
 		test_category(t);
-		test_dma_write(t);
+		test_lost_write(t);
 		test_uffd_wp(t);
 	}
+	test_partial_large(false);
+	test_partial_large(true);
+	test_shmem_other_mm();
+	test_shmem_not_present();
+	test_multi_vma();
+	test_mprotect_after_pin();
 	/*
 	 * clear_refs skips pinned pages of COW mappings only, and does not
 	 * handle hugetlb at all: anon pages (the PTE path) and THP.
@@ -861,5 +1623,8 @@ int main(int argc, char **argv)
 	test_soft_dirty(ANON);
 	test_soft_dirty(THP);
 	test_bad_input();
+	ksft_test_result(stress(secs, true, seed),
+			 "stress %us (seed %u): no write lost, pins balanced\n",
+			 secs, seed);
 	ksft_finished();
 }
