@@ -16,6 +16,8 @@
  *   returns their number; a partial pin of a PTE-mapped THP or of an mTHP
  *   keeps the whole folio writable; shmem pinned by another process, or
  *   pinned and not mapped here; two VMAs; mprotect() after a pin;
+ *   UFFDIO_CONTINUE with MODE_WP over a page pinned through another
+ *   mapping; fork() with UFFD_FEATURE_EVENT_FORK;
  * - clearing soft-dirty leaves a pinned THP soft-dirty and writable;
  * - bad input fails with EINVAL or ENOENT;
  * - a stress (60 s, -t): a copier doing rounds against a device that pins,
@@ -29,6 +31,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <fcntl.h>
@@ -972,6 +975,187 @@ static void test_mprotect_after_pin(void)
 	unmap_mem(&m);
 }
 
+/*
+ * UFFDIO_CONTINUE with MODE_WP maps page cache pages write-protected. A
+ * shmem page pinned through another mapping of the same file is mapped
+ * writable instead; the others are protected.
+ */
+static void test_continue_wp(void)
+{
+	size_t size = NR_SMALL * pagesize, off = 4 * pagesize;
+	size_t len = 8 * pagesize;
+	struct uffdio_continue cont = { 0 };
+	struct mem b = { .type = SHMEM, .uffd = -1 };
+	char *a = MAP_FAILED;
+	bool ok = true;
+	int fd, ret;
+
+	fd = memfd_create("pin_wp", 0);
+	if (fd < 0 || ftruncate(fd, size)) {
+		ksft_test_result_skip("CONTINUE|WP over a page pinned elsewhere: memfd\n");
+		goto out;
+	}
+	a = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	b.map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (a == MAP_FAILED || b.map == MAP_FAILED) {
+		b.map = NULL;
+		ksft_test_result_skip("CONTINUE|WP over a page pinned elsewhere: mmap\n");
+		goto out;
+	}
+	b.addr = b.map;
+	b.size = size;
+	b.map_size = size;
+	memset(a, 0x31, size);
+	b.uffd = uffd_open(UFFD_FEATURE_MINOR_SHMEM |
+			   UFFD_FEATURE_WP_HUGETLBFS_SHMEM |
+			   UFFD_FEATURE_WP_PINNED, NULL);
+	if (b.uffd < 0 || uffd_register(b.uffd, b.addr, size, false, true,
+					true)) {
+		ksft_test_result_skip("CONTINUE|WP over a page pinned elsewhere: %s\n",
+				      "MINOR|WP registration on shmem failed");
+		goto out;
+	}
+	ret = pin(a + off, len, true);
+	if (ret) {
+		ksft_test_result_fail("CONTINUE|WP over a page pinned elsewhere: pin: %s\n",
+				      strerror(-ret));
+		goto out;
+	}
+	cont.range.start = (uintptr_t)b.addr;
+	cont.range.len = size;
+	cont.mode = UFFDIO_CONTINUE_MODE_WP;
+	if (ioctl(b.uffd, UFFDIO_CONTINUE, &cont) ||
+	    cont.mapped != (int64_t)size) {
+		ksft_print_msg("UFFDIO_CONTINUE: %s, mapped %lld\n",
+			       strerror(errno), (long long)cont.mapped);
+		ok = false;
+	}
+	ok &= written_expect("only the pages pinned through the other mapping are writable",
+			     &b, off, len);
+	ret = dma_write(len, 0x32);
+	unpin();
+	ok &= !ret && b.addr[off] == 0x32 && b.addr[off + len - 1] == 0x32;
+	ksft_test_result(ok, "CONTINUE|WP over a page pinned elsewhere: %s\n",
+			 "mapped writable, the rest protected");
+out:
+	unmap_mem(&b);
+	if (a != MAP_FAILED)
+		munmap(a, size);
+	if (fd >= 0)
+		close(fd);
+}
+
+struct fork_event {
+	int uffd;
+	int child_uffd;
+};
+
+/* The monitor's side of fork(): read UFFD_EVENT_FORK, or fork() hangs. */
+static void *read_fork_event(void *arg)
+{
+	struct fork_event *ev = arg;
+	struct pollfd pfd = { .fd = ev->uffd, .events = POLLIN };
+	struct uffd_msg msg;
+
+	ev->child_uffd = -1;
+	while (poll(&pfd, 1, 10000) == 1) {
+		if (read(ev->uffd, &msg, sizeof(msg)) != sizeof(msg))
+			continue;
+		if (msg.event == UFFD_EVENT_FORK) {
+			ev->child_uffd = msg.arg.fork.ufd;
+			break;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * fork() with UFFD_FEATURE_EVENT_FORK: the child's context inherits the
+ * feature. The parent's pinned pages are copied for the child, so the
+ * parent's stay writable while the child's copies are protected; a page
+ * the child pins itself stays writable in the child.
+ */
+static void test_fork(void)
+{
+	int to_child[2] = { -1, -1 }, to_parent[2] = { -1, -1 };
+	struct fork_event ev = { .child_uffd = -1 };
+	bool ok = true;
+	pthread_t thr;
+	struct mem m;
+	const char *skip = map_mem(&m, ANON, UFFD_FEATURE_WP_ASYNC |
+				   UFFD_FEATURE_WP_PINNED |
+				   UFFD_FEATURE_EVENT_FORK);
+	pid_t pid;
+	int status, ret;
+
+	if (skip) {
+		ksft_test_result_skip("fork with UFFD_FEATURE_EVENT_FORK: %s\n",
+				      skip);
+		return;
+	}
+	ret = pin(m.addr + m.pin_off, m.pin_size, true);
+	if (ret || pipe(to_child) || pipe(to_parent)) {
+		ksft_test_result_fail("fork with UFFD_FEATURE_EVENT_FORK: pin or pipe\n");
+		goto out;
+	}
+	ev.uffd = m.uffd;
+	if (pthread_create(&thr, NULL, read_fork_event, &ev)) {
+		unpin();
+		ksft_test_result_fail("fork with UFFD_FEATURE_EVENT_FORK: thread\n");
+		goto out;
+	}
+	pid = fork();
+	if (!pid) {
+		char c;
+
+		wait_byte(to_child[0], 'p');
+		/* The gup_test pin set is global: the parent dropped its. */
+		c = pin(m.addr, 2 * pagesize, true) ? 'e' : 'd';
+		if (write(to_parent[1], &c, 1) != 1)
+			_exit(1);
+		wait_byte(to_child[0], 'x');
+		unpin();
+		_exit(0);
+	}
+	pthread_join(thr, NULL);
+	if (ev.child_uffd < 0) {
+		ksft_print_msg("no UFFD_EVENT_FORK\n");
+		ok = false;
+	}
+	ok &= wp_expect("parent: WP over its pins", m.uffd, m.addr, m.size,
+			m.pin_size / pagesize);
+	ok &= written_expect("parent: pinned pages writable", &m, m.pin_off,
+			     m.pin_size);
+	unpin();
+	if (ev.child_uffd >= 0)
+		ok &= wp_expect("child: WP over copies of the parent's pins",
+				ev.child_uffd, m.addr, m.size, 0);
+	if (write(to_child[1], "p", 1) != 1)
+		ok = false;
+	wait_byte(to_parent[0], 'd');
+	if (ev.child_uffd >= 0)
+		ok &= wp_expect("child: WP over its own pins (feature inherited)",
+				ev.child_uffd, m.addr, m.size, 2);
+	if (write(to_child[1], "x", 1) != 1)
+		ok = false;
+	waitpid(pid, &status, 0);
+	ok &= WIFEXITED(status) && !WEXITSTATUS(status);
+	ksft_test_result(ok, "fork with UFFD_FEATURE_EVENT_FORK: %s\n",
+			 "feature inherited, copies protected, pins respected");
+out:
+	if (ev.child_uffd >= 0)
+		close(ev.child_uffd);
+	if (to_child[0] >= 0) {
+		close(to_child[0]);
+		close(to_child[1]);
+	}
+	if (to_parent[0] >= 0) {
+		close(to_parent[0]);
+		close(to_parent[1]);
+	}
+	unmap_mem(&m);
+}
+
 /* clear_refs 4 must not write-protect a pinned THP or clear its soft-dirty. */
 static void test_soft_dirty(enum mem_type type)
 {
@@ -1604,7 +1788,7 @@ int main(int argc, char **argv)
 					 secs);
 		ksft_finished();
 	}
-	ksft_set_plan(NR_TYPES * 6 + 10);
+	ksft_set_plan(NR_TYPES * 6 + 12);
 	for (t = 0; t < NR_TYPES; t++) {
 		test_category(t);
 		test_lost_write(t);
@@ -1616,6 +1800,8 @@ int main(int argc, char **argv)
 	test_shmem_not_present();
 	test_multi_vma();
 	test_mprotect_after_pin();
+	test_continue_wp();
+	test_fork();
 	/*
 	 * clear_refs skips pinned pages of COW mappings only, and does not
 	 * handle hugetlb at all: anon pages (the PTE path) and THP.
