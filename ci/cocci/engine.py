@@ -318,10 +318,28 @@ class UF:
 _XFILE_CACHE = {}
 
 
-def field_used_elsewhere(path, field):
-    """Other .c/.h files in the same directory that access ->field/.field."""
+COMMENT_RX = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+
+
+def _other_struct(text, start, structs):
+    """True when the ->field access ending at text[start] is on a variable
+    declared in this file as a struct pointer or struct that is not one of
+    structs (the field of another struct of the same name)."""
+    m = re.search(r"(?<![\w>.])(\w+)\s*$", text[max(0, start - 80):start])
+    if not m:
+        return False        # a member of a member, a call, a cast: unknown
+    types = set(re.findall(r"\bstruct\s+(\w+)\s*(?:\*\s*(?:const\s+)?)*"
+                           r"%s\s*[;,)=\[]" % re.escape(m.group(1)), text))
+    return bool(types) and not (types & structs)
+
+
+def field_used_elsewhere(path, field, structs=None):
+    """Other .c/.h files in the same directory that access ->field/.field.
+    With structs (the struct types the field is known to belong to), an
+    access on a variable declared with another struct type is not a use."""
     d = os.path.dirname(os.path.abspath(path))
-    key = (d, field, os.path.basename(path))
+    key = (d, field, os.path.basename(path),
+           tuple(sorted(structs)) if structs else None)
     if key in _XFILE_CACHE:
         return _XFILE_CACHE[key]
     rx = re.compile(r"(->|\.)\s*" + re.escape(field) + r"\b")
@@ -338,10 +356,13 @@ def field_used_elsewhere(path, field):
             continue
         try:
             with open(full, errors="replace") as fh:
-                if rx.search(fh.read()):
-                    hits.append(n)
+                text = COMMENT_RX.sub(" ", fh.read())
         except OSError:
-            pass
+            continue
+        for m in rx.finditer(text):
+            if not (structs and _other_struct(text, m.start(), structs)):
+                hits.append(n)
+                break
     _XFILE_CACHE[key] = hits
     return hits
 
@@ -985,13 +1006,19 @@ def analyse(path, F):
                                   k[1])
         # fields also used by other files
         if kinds & {"GUP", "PIN", "ITER"}:
-            for k in sorted(grp["keys"]):
-                if k[0] == "F" and k[1] not in local_fields(path):
-                    hits = [h for h in field_used_elsewhere(path, k[1])
-                            if h not in joined]
-                    if hits:
-                        grp["bad"].append("field ->%s is also used in %s" %
-                                          (k[1], ", ".join(hits[:3])))
+            fkeys = [k for k in grp["keys"] if k[0] == "F"]
+            for fld in sorted(set(k[1] for k in fkeys)):
+                if fld in local_fields(path):
+                    continue
+                # typed: only the accesses of the same struct count
+                sts = set(k[2] if len(k) == 3 else None
+                          for k in fkeys if k[1] == fld)
+                hits = [h for h in field_used_elsewhere(
+                        path, fld, None if None in sts else sts)
+                        if h not in joined]
+                if hits:
+                    grp["bad"].append("field ->%s is also used in %s" %
+                                      (fld, ", ".join(hits[:3])))
         puts = [r for r in grp["rel"] if r[0] in PUT_RELEASES]
         unpins = [r for r in grp["rel"] if r[0] in UNPIN_RELEASES]
         # mismatches
