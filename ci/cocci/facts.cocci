@@ -131,9 +131,9 @@ position p;
 fn@p(ps, T pn, ...) { ... }
 
 @script:python depends on has@
-fn << fdef.fn; n << fdef.n; pn << fdef.pn; p << fdef.p;
+fn << fdef.fn; n << fdef.n; pn << fdef.pn; T << fdef.T; p << fdef.p;
 @@
-add_param(p, fn, n, pn)
+add_param(p, fn, n, pn, T)
 
 @vty depends on has@
 identifier s, x;
@@ -187,6 +187,21 @@ list_for_each_entry_safe_reverse@p(P, N, H, f) S
 P << lru.P; p << lru.p;
 @@
 add_lru(p, P)
+
+// for_each_sg(list, sg, n, i): sg is an entry of list (scatterlist storage)
+@fesg depends on has@
+iterator name for_each_sg;
+expression X, N, I;
+identifier S;
+statement B;
+position p;
+@@
+for_each_sg@p(X, S, N, I) B
+
+@script:python depends on has@
+X << fesg.X; S << fesg.S; p << fesg.p;
+@@
+add_asg(p, S, X)
 
 @sfn depends on has@
 identifier fn;

@@ -148,6 +148,7 @@ class FileFacts:
         self.calls = []       # (callee, idx, arg, fn, line)
         self.params = {}      # fn -> {idx: name}
         self.static_fns = set()
+        self.page_params = {}   # fn -> indexes of its struct page * params
         self.defined_fns = set()
         self.longlived = set()  # (line, col) of GUP calls used across a call
         self.loops = []       # (fn, loopvar, line, col) of release in loop
@@ -266,7 +267,22 @@ def key_of(expr, fn):
 _TYPES = [{}, {}]
 
 
+def _strip_index(t):
+    while t and t[-1] == "]":
+        depth = 0
+        for i in range(len(t) - 1, -1, -1):
+            if t[i] == "]":
+                depth += 1
+            elif t[i] == "[":
+                depth -= 1
+                if depth == 0:
+                    break
+        t = t[:i]
+    return t
+
+
 def _type_of(t, fn):
+    t = _strip_index(t)
     if len(t) == 1 and IDENT.match(t[0]):
         return _TYPES[0].get((fn, t[0]))
     if len(t) >= 3 and t[-2] in ("->", ".") and IDENT.match(t[-1]):
@@ -278,6 +294,8 @@ def _type_of(t, fn):
 
 _SFIELDS = {}
 SFIELD_RX = re.compile(r"\bstruct\s+(\w+)\s*\**\s*(\w+)\s*(?:\[[^\]]*\]\s*)*;")
+ANON_RX = re.compile(r"\b(?:struct|union)\s*\{([^{}]*)\}\s*(\w+)\s*"
+                     r"(?:\[[^\]]*\]\s*)*;")
 
 
 def struct_fields(path):
@@ -302,7 +320,16 @@ def struct_fields(path):
         for m in re.finditer(r"\bstruct\s+(\w+)\s*\{((?:[^{}]|\{[^{}]*\})*)\}",
                              text):
             fl = out.setdefault(m.group(1), {})
-            for fm in SFIELD_RX.finditer(m.group(2)):
+            body = m.group(2)
+            # a member of anonymous struct type ("struct { ... } page[];"):
+            # its type is named "outer::member"
+            for am in ANON_RX.finditer(body):
+                anon = "%s::%s" % (m.group(1), am.group(2))
+                fl[am.group(2)] = anon
+                al = out.setdefault(anon, {})
+                for fm in SFIELD_RX.finditer(am.group(1)):
+                    al[fm.group(2)] = fm.group(1)
+            for fm in SFIELD_RX.finditer(ANON_RX.sub(" ", body)):
                 fl[fm.group(2)] = fm.group(1)
     _SFIELDS[(d, path)] = out
     return out
@@ -797,7 +824,7 @@ def _component(path, same):
     every member, so every member joins the same files."""
     key = tuple(same)
     if key not in _COMP:
-        fields, defs, calls = {}, {}, {}
+        fields, defs, calls, pcalls, pdefs = {}, {}, {}, {}, {}
         for f in same:
             G = FACTS[f]
             _TYPES[0], _TYPES[1] = G.vtypes, struct_fields(f)
@@ -808,6 +835,12 @@ def _component(path, same):
             page_keys.discard(None)
             calls[f] = set(c[0] for c in G.calls
                            if key_of(c[2], c[3]) in page_keys)
+            # any argument given to a struct page * parameter of a
+            # non-static function of another file (in hfi1,
+            # hfi1_acquire_user_pages() called from user_exp_rcv.c)
+            pcalls[f] = set((c[0], c[1]) for c in G.calls)
+            pdefs[f] = set((fn, i) for fn, ix in G.page_params.items()
+                           if fn not in G.static_fns for i in ix)
         uf = UF()
 
         def share(a, b):
@@ -816,7 +849,8 @@ def _component(path, same):
                     if ka[1] == kb[1] and (len(ka) == 2 or len(kb) == 2 or
                                            ka[2] == kb[2]):
                         return True
-            return bool(calls[a] & defs[b]) or bool(calls[b] & defs[a])
+            return bool(calls[a] & defs[b]) or bool(calls[b] & defs[a]) \
+                or bool(pcalls[a] & pdefs[b]) or bool(pcalls[b] & pdefs[a])
         for i, a in enumerate(same):
             uf.find(a)
             for b in same[i + 1:]:
@@ -892,6 +926,225 @@ def joint_facts(path, F):
     return J, [os.path.basename(f) for f in others]
 
 
+_OUTSIDE = {}
+
+
+def outside_callers(path, name, joined):
+    """Why the callers of non-static function name (defined in path, or
+    "b.c::fn" in file b.c of the group) may not all be seen, or None when
+    they are: it is not exported, not declared in include/ or
+    arch/x86/include/, its address is not taken in its directory, and
+    every file of the directory that calls it is in the group (so each
+    call joined the argument with the parameter).  A driver's
+    non-exported function cannot be called from another module, and
+    another directory would need a header of this one."""
+    d = os.path.dirname(os.path.abspath(path))
+    if "::" in name:
+        tag, fn = name.split("::", 1)
+        deff = os.path.join(d, tag)
+    else:
+        fn, deff = name, path
+    group = set([os.path.basename(path)] + list(joined))
+    key = (d, fn, tuple(sorted(group)))
+    if key in _OUTSIDE:
+        return _OUTSIDE[key]
+    res = "callers elsewhere are not seen"
+    root = tree_root(path)
+    if root is None:
+        _OUTSIDE[key] = res
+        return res
+    try:
+        with open(deff, errors="replace") as fh:
+            text = fh.read()
+    except OSError:
+        text = ""
+    if re.search(r"\bEXPORT_SYMBOL\w*\s*\(\s*%s\s*\)" % re.escape(fn),
+                 text):
+        _OUTSIDE[key] = res + " (it is exported)"
+        return _OUTSIDE[key]
+    import subprocess
+    incs = [x for x in ("include", os.path.join("arch", "x86", "include"))
+            if os.path.isdir(os.path.join(root, x))]
+    if incs:
+        r = subprocess.run(["grep", "-rlw", "--include=*.h", fn] + incs,
+                           cwd=root, stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL,
+                           universal_newlines=True)
+        hdr = r.stdout.split()
+        if hdr:
+            _OUTSIDE[key] = res + " (declared in %s)" % hdr[0]
+            return _OUTSIDE[key]
+    rx = re.compile(r"\b%s\b" % re.escape(fn))
+    for n in sorted(os.listdir(d)):
+        if not n.endswith((".c", ".h")):
+            continue
+        try:
+            with open(os.path.join(d, n), errors="replace") as fh:
+                t = COMMENT_RX.sub(" ", fh.read())
+        except OSError:
+            continue
+        for m in rx.finditer(t):
+            if not re.match(r"\s*\(", t[m.end():]):
+                _OUTSIDE[key] = "its address is taken in %s" % n
+                return _OUTSIDE[key]
+            if n.endswith(".c") and n not in group:
+                _OUTSIDE[key] = ("it is called from %s, which is not in "
+                                 "this run (give spatch the directory's "
+                                 "files as one group)" % n)
+                return _OUTSIDE[key]
+    _OUTSIDE[key] = None
+    return None
+
+
+# Pages kept as their pfn or in a scatterlist entry: "pfns[i] =
+# page_to_pfn(pages[i])" ... "put_page(pfn_to_page(pfns[i]))" (vmwgfx), or
+# "sg_set_page(&e->mem, pages[0], ...)" ... "put_page(sg_page(&e->mem))"
+# (mthca, usnic).  The storage of the pfn or of the scatterlist is linked
+# to the pages stored in it, and pfn_to_page()/sg_page() of that storage
+# is those pages again.  Only then: pfn_to_page() of anything else stays a
+# page of another origin, sg_page() of anything else stays unknown.
+TO_VALUE = {"page_to_pfn": "N"}
+FROM_VALUE = {"pfn_to_page": "N", "sg_page": "S"}
+SG_SETTERS = {"sg_set_page", "sg_assign_page"}
+# what may be done with such storage without losing or dropping the pages
+VALUE_USERS = {
+    "N": {"pfn_to_page", "ARRAY_SIZE", "sizeof", "memset", "kfree",
+          "kvfree", "vfree"},
+    "S": {"sg_page", "sg_set_page", "sg_assign_page", "sg_init_table",
+          "sg_init_marker", "sg_mark_end", "sg_unmark_end", "sg_dma_address",
+          "sg_dma_len", "sg_phys", "sg_virt", "sg_next", "sg_nents",
+          "sg_is_last", "dma_map_sg", "dma_unmap_sg", "dma_map_sg_attrs",
+          "dma_unmap_sg_attrs", "dma_map_sgtable", "dma_unmap_sgtable",
+          "dma_sync_sg_for_cpu", "dma_sync_sg_for_device", "ib_dma_map_sg",
+          "ib_dma_unmap_sg", "ARRAY_SIZE", "sizeof", "memset", "kfree",
+          "kvfree", "vfree"},
+}
+VALUE_NAME = {"N": "pfns", "S": "scatterlist entries"}
+CONST_RX = re.compile(r"^(?:-?\s*\d\w*|~\s*0\w*|[A-Z][A-Z0-9_]*|NULL)$")
+
+
+def _call_arg(expr):
+    """(name, its only argument) of a call expression, else (None, None)."""
+    t = _strip_parens(str(expr).split())
+    if len(t) >= 4 and IDENT.match(t[0]) and t[1] == "(" and t[-1] == ")":
+        args, end = _split_args(" ".join(t[1:]), 0)
+        if end == len(" ".join(t[1:])) - 1 and len(args) == 1:
+            return t[0], args[0].strip()
+    return None, None
+
+
+def _mentions(text, k, fn):
+    """Does the expression text name the storage key k (of function fn)?"""
+    if k is None:
+        return False
+    if k[0] == "L":
+        return k[1] == fn and re.search(
+            r"(?<![\w.>])%s\b" % re.escape(k[2]), text) is not None
+    if k[0] == "F":
+        return re.search(r"(?:->|\.)\s*%s\b" % re.escape(k[1]),
+                         text) is not None
+    return False
+
+
+def _link_storage(F, uf, keys):
+    """Link pfn and scatterlist storage to the pages kept in it (see
+    above); union the pages of one storage, and the locals assigned from
+    pfn_to_page()/sg_page() of it, with them.  Returns {(kind, root of
+    the storage): {"page": a page key, "keys": the storage's keys,
+    "bad": reasons}}, empty when nothing is linked."""
+    links = {}
+    for (lhs, rhs, fn, line) in F.assigns:
+        cn, arg = _call_arg(rhs)
+        if cn in TO_VALUE:
+            kl, kp = key_of(lhs, fn), key_of(arg, fn)
+            if kl is not None and kp is not None:
+                links.setdefault((TO_VALUE[cn], uf.find(kl)), []).append(kp)
+    sets = {}
+    for (callee, idx, arg, fn, line) in F.calls:
+        if callee in SG_SETTERS and idx in (0, 1):
+            sets.setdefault((callee, fn, line), {}).setdefault(
+                idx, []).append(key_of(arg, fn))
+    for v in sets.values():
+        for ks in v.get(0, []):
+            for kp in v.get(1, []):
+                if ks is not None and kp is not None:
+                    links.setdefault(("S", uf.find(ks)), []).append(kp)
+    if not links:
+        return {}
+    alias = {}
+    for (kind, root), pages in links.items():
+        for kp in pages[1:]:
+            uf.union(pages[0], kp)
+        alias[(kind, root)] = {"page": pages[0], "bad": [], "keys": set(
+            k for k in keys if k is not None and uf.find(k) == root and
+            not (k[0] == "L" and CONST_RX.match(k[2])))}
+        if not (root[0] == "L" and CONST_RX.match(root[2])):
+            alias[(kind, root)]["keys"].add(root)
+
+    def linked(expr, fn):
+        cn, arg = _call_arg(expr)
+        if cn in FROM_VALUE:
+            a = alias.get((FROM_VALUE[cn], uf.find(key_of(arg, fn))))
+            if a is not None and key_of(arg, fn) is not None:
+                return a["page"]
+        return None
+    for (lhs, rhs, fn, line) in F.assigns:
+        kp = linked(rhs, fn)
+        if kp is not None:
+            uf.union(key_of(lhs, fn), kp)
+    # what else is done with the storage: written from something else,
+    # passed to a function that is not known to leave it alone, or a
+    # value computed from it kept elsewhere
+    for (kind, root), a in alias.items():
+        what = VALUE_NAME[kind]
+        names = ", ".join(sorted(set(keystr(k) for k in a["keys"]
+                                     if k[0] in "LF")))
+        for (lhs, rhs, fn, line) in F.assigns:
+            kl, kr = key_of(lhs, fn), key_of(rhs, fn)
+            cn, arg = _call_arg(rhs)
+            if kl is not None and uf.find(kl) == root:
+                if (cn in TO_VALUE and TO_VALUE[cn] == kind) or \
+                   (kr is not None and uf.find(kr) == root) or \
+                   CONST_RX.match(" ".join(str(rhs).split())):
+                    continue
+                a["bad"].append("the %s of the pages are kept in %s, which "
+                                "also holds '%s' (line %s)" % (
+                                    what, names, " ".join(str(rhs).split()),
+                                    line))
+            elif call_name(rhs) is None and \
+                    any(_mentions(str(rhs), k, fn) for k in a["keys"]):
+                a["bad"].append("the %s of the pages (%s) are copied to '%s' "
+                                "at line %s" % (what, names, lhs.strip(),
+                                                line))
+        for (callee, idx, arg, fn, line) in F.calls:
+            if callee in VALUE_USERS[kind] or callee in PUT_RELEASES or \
+               callee in UNPIN_RELEASES or callee in FROM_VALUE or \
+               callee in NEVER_RELEASE and kind == "N":
+                continue
+            k = key_of(arg, fn)
+            if k is not None and uf.find(k) == root:
+                if callee in F.params:
+                    continue    # followed through the parameter
+            elif k is not None:
+                # other storage, unless a local of ours is in the
+                # expression ("a + pfn"); a field of the same name may
+                # be of another struct: a typed key said it is not ours
+                if not any(_mentions(arg, x, fn) for x in a["keys"]
+                           if x[0] == "L"):
+                    continue
+            elif call_name(arg) is not None or \
+                    not any(_mentions(arg, x, fn) for x in a["keys"]):
+                continue        # f(g(x)): g(x) is checked as a call
+            a["bad"].append("the %s of the pages (%s) are passed to %s() "
+                            "at line %s" % (what, names, callee, line))
+        for (expr, fn, line) in F.returns:
+            if call_name(expr) is None and \
+               any(_mentions(expr, x, fn) for x in a["keys"]):
+                a["bad"].append("the %s of the pages (%s) are returned by "
+                                "%s() at line %s" % (what, names, fn, line))
+    return {"alias": alias, "linked": linked}
+
+
 def analyse(path, F):
     """Group page storage of one file and give every GUP/PIN/iter site a
     verdict.  Returns dict with per-site verdicts and conversion sets."""
@@ -926,6 +1179,7 @@ def analyse(path, F):
         if k is not None and k[0] == "F" and len(k) == 3:
             if ("F", k[1]) in keys:
                 uf.union(("F", k[1]), k)
+    alias = _link_storage(F, uf, keys)
 
     groups = {}
 
@@ -945,8 +1199,9 @@ def analyse(path, F):
             continue
         g(k)["src"].append(s)
     opaque_rel = []     # put_page(sg_page(...)) and the like
+    linked = alias.get("linked", lambda expr, fn: None)
     for r in F.releases:
-        k = key_of(r[1], r[2])
+        k = key_of(r[1], r[2]) or linked(r[1], r[2])
         if k is None:
             if r[0] in PUT_RELEASES:
                 opaque_rel.append(r)
@@ -955,7 +1210,7 @@ def analyse(path, F):
     for (lhs, rhs, fn, line) in F.assigns:
         cn = call_name(rhs)
         kl = key_of(lhs, fn)
-        if kl is None:
+        if kl is None or linked(rhs, fn) is not None:
             continue
         t = str(rhs).split()
         if cn is None:
@@ -976,7 +1231,7 @@ def analyse(path, F):
             continue
         g(kl)["src"].append(("NONGUP", cn, lhs, fn, line, 0, None))
     for (callee, idx, arg, fn, line) in F.calls:
-        k = key_of(arg, fn)
+        k = key_of(arg, fn) or linked(arg, fn)
         if k is None:
             continue
         grp = g(k)
@@ -1005,9 +1260,14 @@ def analyse(path, F):
         if k is not None:
             g(k)["bad"].append("returned to the callers of %s() at line %s"
                                % (fn, line))
+    # pfn and scatterlist storage linked to pages: its problems are theirs
+    for a in alias.get("alias", {}).values():
+        grp = g(a["page"])
+        grp["bad"].extend(a["bad"])
+        grp["values"] = grp.get("values", set()) | a["keys"]
 
     res = {"sites": {}, "conv_gup": set(), "conv_rel": set(),
-           "conv_keys": set(),
+           "conv_keys": set(), "linked": linked,
            "rmvars": set(), "mismatch": []}
     unknown_rel = list(opaque_rel)
     for grp in groups.values():
@@ -1026,12 +1286,14 @@ def analyse(path, F):
             if k[0] == "L" and k[1] in F.params and \
                k[2] in F.params[k[1]].values() and \
                k[1] not in F.static_fns:
-                grp["bad"].append("comes in as a parameter of non-static "
-                                  "%s(); callers elsewhere are not seen" %
-                                  k[1])
+                why = outside_callers(path, k[1], joined)
+                if why:
+                    grp["bad"].append("comes in as a parameter of "
+                                      "non-static %s(); %s" % (k[1], why))
         # fields also used by other files
         if kinds & {"GUP", "PIN", "ITER"}:
-            fkeys = [k for k in grp["keys"] if k[0] == "F"]
+            fkeys = [k for k in grp["keys"] | grp.get("values", set())
+                     if k[0] == "F"]
             for fld in sorted(set(k[1] for k in fkeys)):
                 if fld in local_fields(path):
                     continue
@@ -1083,7 +1345,11 @@ def analyse(path, F):
             verdict = None
             storage = ", ".join(sorted(set(
                 keystr(k) for k in grp["keys"]
-                if k[0] == "F" or k[1] == s[3])))
+                if k[0] == "F" or k[1] == s[3])) + sorted(set(
+                    "%s in %s" % (VALUE_NAME[kind], keystr(k))
+                    for (kind, root), a in alias.get("alias", {}).items()
+                    if uf.find(a["page"]) == uf.find(key_of(s[2], s[3]))
+                    for k in a["keys"] if k[0] == "F" or k[1] == s[3])))
             if s[0] == "PIN":
                 verdict = "pinned"
                 if puts:
@@ -1177,7 +1443,8 @@ def conv_key(p, expr):
     """Position-independent: earlier rules may have moved the positions."""
     res = gup_result(p)
     set_types(orig_file(p[0].file), facts(p))
-    k = key_of(expr, p[0].current_element)
+    k = key_of(expr, p[0].current_element) or \
+        res["linked"](expr, p[0].current_element)
     return k is not None and k in res["conv_keys"]
 
 
@@ -1267,10 +1534,15 @@ def add_call(p, callee, idx, arg):
                            p[0].current_element, int(p[0].line)))
 
 
-def add_param(p, fn, idx, name):
+PAGE_TYPE_RX = re.compile(r"\bstruct\s+(?:page|folio)\b")
+
+
+def add_param(p, fn, idx, name, typ=None):
     F = facts(p)
     F.params.setdefault(str(fn), {})[int(idx)] = str(name)
     F.defined_fns.add(str(fn))
+    if typ is not None and PAGE_TYPE_RX.search(str(typ)):
+        F.page_params.setdefault(str(fn), set()).add(int(idx))
 
 
 
@@ -1456,9 +1728,9 @@ position p;
 fn@p(ps, T pn, ...) { ... }
 
 @script:python depends on has@
-fn << fdef.fn; n << fdef.n; pn << fdef.pn; p << fdef.p;
+fn << fdef.fn; n << fdef.n; pn << fdef.pn; T << fdef.T; p << fdef.p;
 @@
-add_param(p, fn, n, pn)
+add_param(p, fn, n, pn, T)
 
 @vty depends on has@
 identifier s, x;
@@ -1512,6 +1784,21 @@ list_for_each_entry_safe_reverse@p(P, N, H, f) S
 P << lru.P; p << lru.p;
 @@
 add_lru(p, P)
+
+// for_each_sg(list, sg, n, i): sg is an entry of list (scatterlist storage)
+@fesg depends on has@
+iterator name for_each_sg;
+expression X, N, I;
+identifier S;
+statement B;
+position p;
+@@
+for_each_sg@p(X, S, N, I) B
+
+@script:python depends on has@
+X << fesg.X; S << fesg.S; p << fesg.p;
+@@
+add_asg(p, S, X)
 
 @sfn depends on has@
 identifier fn;
