@@ -357,6 +357,8 @@ class UF:
         self.par = {}
 
     def find(self, k):
+        if k is None:
+            return None
         self.par.setdefault(k, k)
         while self.par[k] != k:
             self.par[k] = self.par[self.par[k]]
@@ -1037,10 +1039,28 @@ def _call_arg(expr):
     return None, None
 
 
-def _mentions(text, k, fn):
-    """Does the expression text name the storage key k (of function fn)?"""
+def _strip_calls(text, names):
+    """text without the calls to names (each is checked as a call)."""
+    while True:
+        m = None
+        for m in re.finditer(r"\b(\w+)\s*\(", text):
+            if m.group(1) in names:
+                break
+        else:
+            return text
+        if m is None:
+            return text
+        _, end = _split_args(text, m.end() - 1)
+        text = text[:m.start()] + " 0 " + text[end + 1:]
+
+
+def _mentions(text, k, fn, kind=None):
+    """Does the expression text name the storage key k (of function fn)?
+    With kind, the calls that may be given such storage do not count."""
     if k is None:
         return False
+    if kind is not None:
+        text = _strip_calls(text, VALUE_USERS[kind] | set(FROM_VALUE))
     if k[0] == "L":
         return k[1] == fn and re.search(
             r"(?<![\w.>])%s\b" % re.escape(k[2]), text) is not None
@@ -1073,6 +1093,11 @@ def _link_storage(F, uf, keys):
             for kp in v.get(1, []):
                 if ks is not None and kp is not None:
                     links.setdefault(("S", uf.find(ks)), []).append(kp)
+    # only storage that pages are taken back from is linked: sg entries
+    # only handed to the DMA API (ivtv) keep their pages apart
+    used = set((FROM_VALUE[c[0]], uf.find(key_of(c[2], c[3])))
+               for c in F.calls if c[0] in FROM_VALUE and c[1] == 0)
+    links = dict((k, v) for k, v in links.items() if k in used)
     if not links:
         return {}
     alias = {}
@@ -1116,7 +1141,7 @@ def _link_storage(F, uf, keys):
                                     what, names, " ".join(str(rhs).split()),
                                     line))
             elif call_name(rhs) is None and \
-                    any(_mentions(str(rhs), k, fn) for k in a["keys"]):
+                    any(_mentions(str(rhs), k, fn, kind) for k in a["keys"]):
                 a["bad"].append("the %s of the pages (%s) are copied to '%s' "
                                 "at line %s" % (what, names, lhs.strip(),
                                                 line))
