@@ -815,9 +815,24 @@ def _component(path, same):
             # any argument given to a struct page * parameter of a
             # non-static function of another file (in hfi1,
             # hfi1_acquire_user_pages() called from user_exp_rcv.c)
+            # and only parameters that the function takes pages into or
+            # releases (not every struct page ** of grant-table.c)
+            # (a parameter handed to a static helper that releases it
+            # counts: qib_release_user_pages())
+            grow = True
+            while grow:
+                grow = False
+                for c in G.calls:
+                    if c[0] in G.params and ("L", c[0], G.params[c[0]].get(
+                            c[1])) in page_keys:
+                        k = key_of(c[2], c[3])
+                        if k is not None and k not in page_keys:
+                            page_keys.add(k)
+                            grow = True
             pcalls[f] = set((c[0], c[1]) for c in G.calls)
             pdefs[f] = set((fn, i) for fn, ix in G.page_params.items()
-                           if fn not in G.static_fns for i in ix)
+                           if fn not in G.static_fns for i in ix
+                           if ("L", fn, G.params[fn].get(i)) in page_keys)
         uf = UF()
 
         def share(a, b):
