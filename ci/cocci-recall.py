@@ -445,8 +445,10 @@ def main():
     L.append("| one file at a time: sites restored | %d of %d (%s) |" % (
         s1["sites_restored"], s1["sites"],
         pct(s1["sites_restored"], s1["sites"])))
-    L.append("| one file at a time: sites converted differently | %d |" %
-             s1["sites_different"])
+    L.append("| one file at a time: sites converted differently | %d%s |" %
+             (s1["sites_different"], "".join(
+                 sorted(set(" `%s`" % r["file"] for r in res1
+                            for x in r["sites"] if x[2] == "different")))))
     L.append("| files reversed | %d |" % summary["files"])
     L.append("| **directory as one group** (below) | |")
     L.append("| files restored | %d (%s) |" % (

@@ -213,7 +213,7 @@ static T fn@p(...) { ... }
 @script:python depends on has@
 fn << sfn.fn; p << sfn.p;
 @@
-facts(p).static_fns.add(str(fn))
+sink(p).static_fns.add(str(fn))
 
 @ll depends on has exists@
 identifier g = {get_user_pages, get_user_pages_fast, get_user_pages_unlocked,
@@ -233,7 +233,7 @@ r(...)
 @script:python depends on has@
 p << ll.p;
 @@
-facts(p).longlived.add(pos(p))
+sink(p).longlived.add(pos(p))
 
 @lp depends on has@
 identifier i;
@@ -249,5 +249,5 @@ for (i = E1; E2; E3) { ... when any
 @script:python depends on has@
 i << lp.i; p << lp.p;
 @@
-facts(p).loops.append((p[0].current_element, str(i)) + pos(p))
+sink(p).loops.append((p[0].current_element, str(i)) + pos(p))
 // ---- END shared fact rules

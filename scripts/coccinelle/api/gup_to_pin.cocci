@@ -173,6 +173,7 @@ class FileFacts:
         self.returns = []     # (expr, fn, line)
         self.vtypes = {}      # (fn, var) -> struct name, for typed fields
         self.result = None
+        self.gen = 0
 
 
 FACTS = {}
@@ -200,7 +201,29 @@ def facts(p):
     CURRENT[0] = f
     if f not in FACTS:
         FACTS[f] = FileFacts()
+        FACTS[f].gen = GEN[0]
     return FACTS[f]
+
+
+# One spatch process handles many groups one after the other (make
+# coccicheck, --file-groups, each --jobs worker): the facts of the files
+# of earlier groups must not join the current group (their patches are
+# already out).  Within a group every fact rule runs before any verdict
+# is asked for, so a fact that arrives after a verdict starts a group.
+GEN = [0]
+PHASE = ["facts"]
+
+
+def sink(p):
+    """facts(p), for the fact rules."""
+    if PHASE[0] != "facts":
+        GEN[0] += 1
+        PHASE[0] = "facts"
+    F = facts(p)
+    if F.gen != GEN[0]:
+        FACTS[CURRENT[0]] = F = FileFacts()
+        F.gen = GEN[0]
+    return F
 
 
 def pos(p):
@@ -909,7 +932,8 @@ def joint_facts(path, F):
     converts its own part of it in the same run."""
     d = os.path.dirname(os.path.abspath(path))
     same = [f for f in sorted(FACTS)
-            if os.path.dirname(os.path.abspath(f)) == d]
+            if os.path.dirname(os.path.abspath(f)) == d and
+            FACTS[f].gen == F.gen]
     comp = _component(path, same)
     others = [f for f in comp if f != path]
     if not others:
@@ -1161,7 +1185,8 @@ def _link_storage(F, uf, keys):
             kl, kr = key_of(lhs, fn), key_of(rhs, fn)
             cn, arg = _call_arg(rhs)
             if kl is not None and uf.find(kl) == root:
-                if (cn in TO_VALUE and TO_VALUE[cn] == kind) or \
+                if (cn in TO_VALUE and TO_VALUE[cn] == kind and
+                    key_of(arg, fn) is not None) or \
                    (kr is not None and uf.find(kr) == root) or \
                    CONST_RX.match(" ".join(str(rhs).split())):
                     continue
@@ -1191,7 +1216,7 @@ def _link_storage(F, uf, keys):
                            if x[0] == "L"):
                     continue
             elif call_name(arg) is not None or \
-                    not any(_mentions(arg, x, fn) for x in a["keys"]):
+                    not any(_mentions(arg, x, fn, kind) for x in a["keys"]):
                 continue        # f(g(x)): g(x) is checked as a call
             a["bad"].append("the %s of the pages (%s) are passed to %s() "
                             "at line %s" % (what, names, callee, line))
@@ -1208,6 +1233,7 @@ def analyse(path, F):
     verdict.  Returns dict with per-site verdicts and conversion sets."""
     if F.result is not None:
         return F.result
+    PHASE[0] = "analysis"
     home = F
     F, joined = joint_facts(path, home)
     set_types(path, F)
@@ -1557,38 +1583,38 @@ def add_src(p, name, pages, flags):
         kind = "PIN"
     else:
         kind = "ITER"
-    F = facts(p)
+    F = sink(p)
     F.sources.append((kind, name, str(pages), p[0].current_element) +
                      pos(p) + (None if flags is None else str(flags),))
 
 
 def add_rel(p, name, expr):
-    facts(p).releases.append((str(name), str(expr), p[0].current_element) +
+    sink(p).releases.append((str(name), str(expr), p[0].current_element) +
                              pos(p))
 
 
 def add_asg(p, lhs, rhs):
-    facts(p).assigns.append((str(lhs), str(rhs), p[0].current_element,
+    sink(p).assigns.append((str(lhs), str(rhs), p[0].current_element,
                              int(p[0].line)))
 
 
 def add_vtype(p, var, struct, fn=None):
     fn = str(fn) if fn is not None else p[0].current_element
-    facts(p).vtypes[(fn, str(var))] = str(struct)
+    sink(p).vtypes[(fn, str(var))] = str(struct)
 
 
 def add_lru(p, page):
-    facts(p).sources.append(("NONGUP", LRU_WALK, str(page),
+    sink(p).sources.append(("NONGUP", LRU_WALK, str(page),
                              p[0].current_element) + pos(p) + (None,))
 
 
 def add_ret(p, expr):
-    facts(p).returns.append((str(expr), p[0].current_element,
+    sink(p).returns.append((str(expr), p[0].current_element,
                              int(p[0].line)))
 
 
 def add_call(p, callee, idx, arg):
-    facts(p).calls.append((str(callee), int(idx), str(arg),
+    sink(p).calls.append((str(callee), int(idx), str(arg),
                            p[0].current_element, int(p[0].line)))
 
 
@@ -1596,7 +1622,7 @@ PAGE_TYPE_RX = re.compile(r"\bstruct\s+(?:page|folio)\b")
 
 
 def add_param(p, fn, idx, name, typ=None):
-    F = facts(p)
+    F = sink(p)
     F.params.setdefault(str(fn), {})[int(idx)] = str(name)
     F.defined_fns.add(str(fn))
     if typ is not None and PAGE_TYPE_RX.search(str(typ)):
@@ -1868,7 +1894,7 @@ static T fn@p(...) { ... }
 @script:python depends on has@
 fn << sfn.fn; p << sfn.p;
 @@
-facts(p).static_fns.add(str(fn))
+sink(p).static_fns.add(str(fn))
 
 @ll depends on has exists@
 identifier g = {get_user_pages, get_user_pages_fast, get_user_pages_unlocked,
@@ -1888,7 +1914,7 @@ r(...)
 @script:python depends on has@
 p << ll.p;
 @@
-facts(p).longlived.add(pos(p))
+sink(p).longlived.add(pos(p))
 
 @lp depends on has@
 identifier i;
@@ -1904,7 +1930,7 @@ for (i = E1; E2; E3) { ... when any
 @script:python depends on has@
 i << lp.i; p << lp.p;
 @@
-facts(p).loops.append((p[0].current_element, str(i)) + pos(p))
+sink(p).loops.append((p[0].current_element, str(i)) + pos(p))
 // ---- END shared fact rules
 
 // ---- context mode: the get_user_pages*() call sites

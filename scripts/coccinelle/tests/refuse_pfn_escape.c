@@ -59,3 +59,28 @@ static int pin_one(unsigned long vaddr)
 		put_pfn(pfn);
 	return ret;
 }
+
+/*
+ * The vmwgfx kernel descriptor: the same pfn storage also holds the pfn
+ * of a kernel page, page_to_pfn(virt_to_page(buf)).
+ */
+struct kdesc {
+	u64 ppns[4];
+};
+
+static int add_kernel_and_user(struct kdesc *d, void *buf,
+			       unsigned long uaddr)
+{
+	struct page *page;
+
+	d->ppns[0] = page_to_pfn(virt_to_page(buf));
+	if (get_user_pages_fast(uaddr, 1, 0, &page) != 1)
+		return -EFAULT;
+	d->ppns[1] = page_to_pfn(page);
+	return 0;
+}
+
+static void free_kdesc(struct kdesc *d)
+{
+	put_page(pfn_to_page(d->ppns[1]));
+}
