@@ -52,6 +52,34 @@ GROUP_RX = re.compile(r"\b(get_user_pages\w*|pin_user_pages\w*|put_page|"
                       r"unpin_user_page\w*)\s*\(")
 
 
+# a non-static function with a struct page * parameter
+PAGE_FN_RX = re.compile(r"^(?!static\b)[A-Za-z_][\w \t*]*?\b(\w+)\s*\("
+                        r"[^;{}]*\bstruct\s+page\b[^;{}]*\)\s*\{", re.M)
+
+
+def dir_group(top, d, files):
+    """The files of directory d that spatch is given as one group: those
+    that take or drop page references, and those that call a non-static
+    function of theirs taking a struct page * (the callers of hfi1's
+    hfi1_acquire_user_pages()), so that the script sees every caller."""
+    text = {}
+    for n in sorted(os.listdir(os.path.join(top, d))):
+        if n.endswith(".c"):
+            with open(os.path.join(top, d, n), errors="replace") as fh:
+                text[os.path.join(d, n)] = fh.read()
+    grp = set(f for f in text if f in files or GROUP_RX.search(text[f]))
+    while True:
+        fns = set(m.group(1) for f in grp
+                  for m in PAGE_FN_RX.finditer(text[f]))
+        rx = re.compile(r"\b(%s)\s*\(" % "|".join(sorted(fns))) \
+            if fns else None
+        more = set(f for f in text if f not in grp and rx and
+                   rx.search(text[f]))
+        if not more:
+            return sorted(grp)
+        grp |= more
+
+
 def spatch(script, mode, groups, cwd, extra=(), jobs=1):
     """Run spatch over files (one group per file list) in cwd."""
     gf = os.path.join(cwd, ".groups")
@@ -307,13 +335,7 @@ def main():
     # pass), so the group is those, as cocci-report's grep prefilter does
     dgroups = []
     for d in sorted(set(os.path.dirname(f) for f in files)):
-        grp = []
-        for n in sorted(os.listdir(os.path.join(rev, d))):
-            f = os.path.join(d, n)
-            if n.endswith(".c") and (f in files or GROUP_RX.search(
-                    open(os.path.join(rev, f), errors="replace").read())):
-                grp.append(f)
-        dgroups.append(grp)
+        dgroups.append(dir_group(rev, d, files))
     # 1. reverse upstream's conversion
     spatch(REVERSE, "patch", groups, rev, ["--in-place"], args.jobs)
     for f in files:
@@ -423,8 +445,10 @@ def main():
     L.append("| one file at a time: sites restored | %d of %d (%s) |" % (
         s1["sites_restored"], s1["sites"],
         pct(s1["sites_restored"], s1["sites"])))
-    L.append("| one file at a time: sites converted differently | %d |" %
-             s1["sites_different"])
+    L.append("| one file at a time: sites converted differently | %d%s |" %
+             (s1["sites_different"], "".join(
+                 sorted(set(" `%s`" % r["file"] for r in res1
+                            for x in r["sites"] if x[2] == "different")))))
     L.append("| files reversed | %d |" % summary["files"])
     L.append("| **directory as one group** (below) | |")
     L.append("| files restored | %d (%s) |" % (

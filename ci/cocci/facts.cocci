@@ -131,9 +131,9 @@ position p;
 fn@p(ps, T pn, ...) { ... }
 
 @script:python depends on has@
-fn << fdef.fn; n << fdef.n; pn << fdef.pn; p << fdef.p;
+fn << fdef.fn; n << fdef.n; pn << fdef.pn; T << fdef.T; p << fdef.p;
 @@
-add_param(p, fn, n, pn)
+add_param(p, fn, n, pn, T)
 
 @vty depends on has@
 identifier s, x;
@@ -188,6 +188,21 @@ P << lru.P; p << lru.p;
 @@
 add_lru(p, P)
 
+// for_each_sg(list, sg, n, i): sg is an entry of list (scatterlist storage)
+@fesg depends on has@
+iterator name for_each_sg;
+expression X, N, I;
+identifier S;
+statement B;
+position p;
+@@
+for_each_sg@p(X, S, N, I) B
+
+@script:python depends on has@
+X << fesg.X; S << fesg.S; p << fesg.p;
+@@
+add_asg(p, S, X)
+
 @sfn depends on has@
 identifier fn;
 type T;
@@ -198,7 +213,7 @@ static T fn@p(...) { ... }
 @script:python depends on has@
 fn << sfn.fn; p << sfn.p;
 @@
-facts(p).static_fns.add(str(fn))
+sink(p).static_fns.add(str(fn))
 
 @ll depends on has exists@
 identifier g = {get_user_pages, get_user_pages_fast, get_user_pages_unlocked,
@@ -218,7 +233,7 @@ r(...)
 @script:python depends on has@
 p << ll.p;
 @@
-facts(p).longlived.add(pos(p))
+sink(p).longlived.add(pos(p))
 
 @lp depends on has@
 identifier i;
@@ -234,5 +249,5 @@ for (i = E1; E2; E3) { ... when any
 @script:python depends on has@
 i << lp.i; p << lp.p;
 @@
-facts(p).loops.append((p[0].current_element, str(i)) + pos(p))
+sink(p).loops.append((p[0].current_element, str(i)) + pos(p))
 // ---- END shared fact rules

@@ -152,12 +152,14 @@ class FileFacts:
         self.calls = []       # (callee, idx, arg, fn, line)
         self.params = {}      # fn -> {idx: name}
         self.static_fns = set()
+        self.page_params = {}   # fn -> indexes of its struct page * params
         self.defined_fns = set()
         self.longlived = set()  # (line, col) of GUP calls used across a call
         self.loops = []       # (fn, loopvar, line, col) of release in loop
         self.returns = []     # (expr, fn, line)
         self.vtypes = {}      # (fn, var) -> struct name, for typed fields
         self.result = None
+        self.gen = 0
 
 
 FACTS = {}
@@ -185,7 +187,29 @@ def facts(p):
     CURRENT[0] = f
     if f not in FACTS:
         FACTS[f] = FileFacts()
+        FACTS[f].gen = GEN[0]
     return FACTS[f]
+
+
+# One spatch process handles many groups one after the other (make
+# coccicheck, --file-groups, each --jobs worker): the facts of the files
+# of earlier groups must not join the current group (their patches are
+# already out).  Within a group every fact rule runs before any verdict
+# is asked for, so a fact that arrives after a verdict starts a group.
+GEN = [0]
+PHASE = ["facts"]
+
+
+def sink(p):
+    """facts(p), for the fact rules."""
+    if PHASE[0] != "facts":
+        GEN[0] += 1
+        PHASE[0] = "facts"
+    F = facts(p)
+    if F.gen != GEN[0]:
+        FACTS[CURRENT[0]] = F = FileFacts()
+        F.gen = GEN[0]
+    return F
 
 
 def pos(p):
@@ -270,7 +294,22 @@ def key_of(expr, fn):
 _TYPES = [{}, {}]
 
 
+def _strip_index(t):
+    while t and t[-1] == "]":
+        depth = 0
+        for i in range(len(t) - 1, -1, -1):
+            if t[i] == "]":
+                depth += 1
+            elif t[i] == "[":
+                depth -= 1
+                if depth == 0:
+                    break
+        t = t[:i]
+    return t
+
+
 def _type_of(t, fn):
+    t = _strip_index(t)
     if len(t) == 1 and IDENT.match(t[0]):
         return _TYPES[0].get((fn, t[0]))
     if len(t) >= 3 and t[-2] in ("->", ".") and IDENT.match(t[-1]):
@@ -282,6 +321,8 @@ def _type_of(t, fn):
 
 _SFIELDS = {}
 SFIELD_RX = re.compile(r"\bstruct\s+(\w+)\s*\**\s*(\w+)\s*(?:\[[^\]]*\]\s*)*;")
+ANON_RX = re.compile(r"\b(?:struct|union)\s*\{([^{}]*)\}\s*(\w+)\s*"
+                     r"(?:\[[^\]]*\]\s*)*;")
 
 
 def struct_fields(path):
@@ -306,7 +347,16 @@ def struct_fields(path):
         for m in re.finditer(r"\bstruct\s+(\w+)\s*\{((?:[^{}]|\{[^{}]*\})*)\}",
                              text):
             fl = out.setdefault(m.group(1), {})
-            for fm in SFIELD_RX.finditer(m.group(2)):
+            body = m.group(2)
+            # a member of anonymous struct type ("struct { ... } page[];"):
+            # its type is named "outer::member"
+            for am in ANON_RX.finditer(body):
+                anon = "%s::%s" % (m.group(1), am.group(2))
+                fl[am.group(2)] = anon
+                al = out.setdefault(anon, {})
+                for fm in SFIELD_RX.finditer(am.group(1)):
+                    al[fm.group(2)] = fm.group(1)
+            for fm in SFIELD_RX.finditer(ANON_RX.sub(" ", body)):
                 fl[fm.group(2)] = fm.group(1)
     _SFIELDS[(d, path)] = out
     return out
@@ -330,6 +380,8 @@ class UF:
         self.par = {}
 
     def find(self, k):
+        if k is None:
+            return None
         self.par.setdefault(k, k)
         while self.par[k] != k:
             self.par[k] = self.par[self.par[k]]
@@ -347,10 +399,28 @@ class UF:
 _XFILE_CACHE = {}
 
 
-def field_used_elsewhere(path, field):
-    """Other .c/.h files in the same directory that access ->field/.field."""
+COMMENT_RX = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+
+
+def _other_struct(text, start, structs):
+    """True when the ->field access ending at text[start] is on a variable
+    declared in this file as a struct pointer or struct that is not one of
+    structs (the field of another struct of the same name)."""
+    m = re.search(r"(?<![\w>.])(\w+)\s*$", text[max(0, start - 80):start])
+    if not m:
+        return False        # a member of a member, a call, a cast: unknown
+    types = set(re.findall(r"\bstruct\s+(\w+)\s*(?:\*\s*(?:const\s+)?)*"
+                           r"%s\s*[;,)=\[]" % re.escape(m.group(1)), text))
+    return bool(types) and not (types & structs)
+
+
+def field_used_elsewhere(path, field, structs=None):
+    """Other .c/.h files in the same directory that access ->field/.field.
+    With structs (the struct types the field is known to belong to), an
+    access on a variable declared with another struct type is not a use."""
     d = os.path.dirname(os.path.abspath(path))
-    key = (d, field, os.path.basename(path))
+    key = (d, field, os.path.basename(path),
+           tuple(sorted(structs)) if structs else None)
     if key in _XFILE_CACHE:
         return _XFILE_CACHE[key]
     rx = re.compile(r"(->|\.)\s*" + re.escape(field) + r"\b")
@@ -367,10 +437,13 @@ def field_used_elsewhere(path, field):
             continue
         try:
             with open(full, errors="replace") as fh:
-                if rx.search(fh.read()):
-                    hits.append(n)
+                text = COMMENT_RX.sub(" ", fh.read())
         except OSError:
-            pass
+            continue
+        for m in rx.finditer(text):
+            if not (structs and _other_struct(text, m.start(), structs)):
+                hits.append(n)
+                break
     _XFILE_CACHE[key] = hits
     return hits
 
@@ -780,7 +853,7 @@ def _component(path, same):
     every member, so every member joins the same files."""
     key = tuple(same)
     if key not in _COMP:
-        fields, defs, calls = {}, {}, {}
+        fields, defs, calls, pcalls, pdefs = {}, {}, {}, {}, {}
         for f in same:
             G = FACTS[f]
             _TYPES[0], _TYPES[1] = G.vtypes, struct_fields(f)
@@ -791,6 +864,27 @@ def _component(path, same):
             page_keys.discard(None)
             calls[f] = set(c[0] for c in G.calls
                            if key_of(c[2], c[3]) in page_keys)
+            # any argument given to a struct page * parameter of a
+            # non-static function of another file (in hfi1,
+            # hfi1_acquire_user_pages() called from user_exp_rcv.c)
+            # and only parameters that the function takes pages into or
+            # releases (not every struct page ** of grant-table.c)
+            # (a parameter handed to a static helper that releases it
+            # counts: qib_release_user_pages())
+            grow = True
+            while grow:
+                grow = False
+                for c in G.calls:
+                    if c[0] in G.params and ("L", c[0], G.params[c[0]].get(
+                            c[1])) in page_keys:
+                        k = key_of(c[2], c[3])
+                        if k is not None and k not in page_keys:
+                            page_keys.add(k)
+                            grow = True
+            pcalls[f] = set((c[0], c[1]) for c in G.calls)
+            pdefs[f] = set((fn, i) for fn, ix in G.page_params.items()
+                           if fn not in G.static_fns for i in ix
+                           if ("L", fn, G.params[fn].get(i)) in page_keys)
         uf = UF()
 
         def share(a, b):
@@ -799,7 +893,8 @@ def _component(path, same):
                     if ka[1] == kb[1] and (len(ka) == 2 or len(kb) == 2 or
                                            ka[2] == kb[2]):
                         return True
-            return bool(calls[a] & defs[b]) or bool(calls[b] & defs[a])
+            return bool(calls[a] & defs[b]) or bool(calls[b] & defs[a]) \
+                or bool(pcalls[a] & pdefs[b]) or bool(pcalls[b] & pdefs[a])
         for i, a in enumerate(same):
             uf.find(a)
             for b in same[i + 1:]:
@@ -823,7 +918,8 @@ def joint_facts(path, F):
     converts its own part of it in the same run."""
     d = os.path.dirname(os.path.abspath(path))
     same = [f for f in sorted(FACTS)
-            if os.path.dirname(os.path.abspath(f)) == d]
+            if os.path.dirname(os.path.abspath(f)) == d and
+            FACTS[f].gen == F.gen]
     comp = _component(path, same)
     others = [f for f in comp if f != path]
     if not others:
@@ -875,11 +971,255 @@ def joint_facts(path, F):
     return J, [os.path.basename(f) for f in others]
 
 
+_OUTSIDE = {}
+
+
+def outside_callers(path, name, joined):
+    """Why the callers of non-static function name (defined in path, or
+    "b.c::fn" in file b.c of the group) may not all be seen, or None when
+    they are: it is not exported, not declared in include/ or
+    arch/x86/include/, its address is not taken in its directory, and
+    every file of the directory that calls it is in the group (so each
+    call joined the argument with the parameter).  A driver's
+    non-exported function cannot be called from another module, and
+    another directory would need a header of this one."""
+    d = os.path.dirname(os.path.abspath(path))
+    if "::" in name:
+        tag, fn = name.split("::", 1)
+        deff = os.path.join(d, tag)
+    else:
+        fn, deff = name, path
+    group = set([os.path.basename(path)] + list(joined))
+    key = (d, fn, tuple(sorted(group)))
+    if key in _OUTSIDE:
+        return _OUTSIDE[key]
+    res = "callers elsewhere are not seen"
+    root = tree_root(path)
+    if root is None:
+        _OUTSIDE[key] = res
+        return res
+    try:
+        with open(deff, errors="replace") as fh:
+            text = fh.read()
+    except OSError:
+        text = ""
+    if re.search(r"\bEXPORT_SYMBOL\w*\s*\(\s*%s\s*\)" % re.escape(fn),
+                 text):
+        _OUTSIDE[key] = res + " (it is exported)"
+        return _OUTSIDE[key]
+    import subprocess
+    incs = [x for x in ("include", os.path.join("arch", "x86", "include"))
+            if os.path.isdir(os.path.join(root, x))]
+    if incs:
+        r = subprocess.run(["grep", "-rlw", "--include=*.h", fn] + incs,
+                           cwd=root, stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL,
+                           universal_newlines=True)
+        hdr = r.stdout.split()
+        if hdr:
+            _OUTSIDE[key] = res + " (declared in %s)" % hdr[0]
+            return _OUTSIDE[key]
+    rx = re.compile(r"\b%s\b" % re.escape(fn))
+    for n in sorted(os.listdir(d)):
+        if not n.endswith((".c", ".h")):
+            continue
+        try:
+            with open(os.path.join(d, n), errors="replace") as fh:
+                t = COMMENT_RX.sub(" ", fh.read())
+        except OSError:
+            continue
+        for m in rx.finditer(t):
+            if not re.match(r"\s*\(", t[m.end():]):
+                _OUTSIDE[key] = "its address is taken in %s" % n
+                return _OUTSIDE[key]
+            if n.endswith(".c") and n not in group:
+                _OUTSIDE[key] = ("it is called from %s, which is not in "
+                                 "this run (give spatch the directory's "
+                                 "files as one group)" % n)
+                return _OUTSIDE[key]
+    _OUTSIDE[key] = None
+    return None
+
+
+# Pages kept as their pfn or in a scatterlist entry: "pfns[i] =
+# page_to_pfn(pages[i])" ... "put_page(pfn_to_page(pfns[i]))" (vmwgfx), or
+# "sg_set_page(&e->mem, pages[0], ...)" ... "put_page(sg_page(&e->mem))"
+# (mthca, usnic).  The storage of the pfn or of the scatterlist is linked
+# to the pages stored in it, and pfn_to_page()/sg_page() of that storage
+# is those pages again.  Only then: pfn_to_page() of anything else stays a
+# page of another origin, sg_page() of anything else stays unknown.
+TO_VALUE = {"page_to_pfn": "N"}
+FROM_VALUE = {"pfn_to_page": "N", "sg_page": "S"}
+SG_SETTERS = {"sg_set_page", "sg_assign_page"}
+# what may be done with such storage without losing or dropping the pages
+VALUE_USERS = {
+    "N": {"pfn_to_page", "ARRAY_SIZE", "sizeof", "memset", "kfree",
+          "kvfree", "vfree"},
+    "S": {"sg_page", "sg_set_page", "sg_assign_page", "sg_init_table",
+          "sg_init_marker", "sg_mark_end", "sg_unmark_end", "sg_dma_address",
+          "sg_dma_len", "sg_phys", "sg_virt", "sg_next", "sg_nents",
+          "sg_is_last", "dma_map_sg", "dma_unmap_sg", "dma_map_sg_attrs",
+          "dma_unmap_sg_attrs", "dma_map_sgtable", "dma_unmap_sgtable",
+          "dma_sync_sg_for_cpu", "dma_sync_sg_for_device", "ib_dma_map_sg",
+          "ib_dma_unmap_sg", "ARRAY_SIZE", "sizeof", "memset", "kfree",
+          "kvfree", "vfree"},
+}
+VALUE_NAME = {"N": "pfns", "S": "scatterlist entries"}
+CONST_RX = re.compile(r"^(?:-?\s*\d\w*|~\s*0\w*|[A-Z][A-Z0-9_]*|NULL)$")
+
+
+def _call_arg(expr):
+    """(name, its only argument) of a call expression, else (None, None)."""
+    t = _strip_parens(str(expr).split())
+    if len(t) >= 4 and IDENT.match(t[0]) and t[1] == "(" and t[-1] == ")":
+        args, end = _split_args(" ".join(t[1:]), 0)
+        if end == len(" ".join(t[1:])) - 1 and len(args) == 1:
+            return t[0], args[0].strip()
+    return None, None
+
+
+def _strip_calls(text, names):
+    """text without the calls to names (each is checked as a call)."""
+    while True:
+        m = None
+        for m in re.finditer(r"\b(\w+)\s*\(", text):
+            if m.group(1) in names:
+                break
+        else:
+            return text
+        if m is None:
+            return text
+        _, end = _split_args(text, m.end() - 1)
+        text = text[:m.start()] + " 0 " + text[end + 1:]
+
+
+def _mentions(text, k, fn, kind=None):
+    """Does the expression text name the storage key k (of function fn)?
+    With kind, the calls that may be given such storage do not count."""
+    if k is None:
+        return False
+    if kind is not None:
+        text = _strip_calls(text, VALUE_USERS[kind] | set(FROM_VALUE))
+    if k[0] == "L":
+        return k[1] == fn and re.search(
+            r"(?<![\w.>])%s\b" % re.escape(k[2]), text) is not None
+    if k[0] == "F":
+        return re.search(r"(?:->|\.)\s*%s\b" % re.escape(k[1]),
+                         text) is not None
+    return False
+
+
+def _link_storage(F, uf, keys):
+    """Link pfn and scatterlist storage to the pages kept in it (see
+    above); union the pages of one storage, and the locals assigned from
+    pfn_to_page()/sg_page() of it, with them.  Returns {(kind, root of
+    the storage): {"page": a page key, "keys": the storage's keys,
+    "bad": reasons}}, empty when nothing is linked."""
+    links = {}
+    for (lhs, rhs, fn, line) in F.assigns:
+        cn, arg = _call_arg(rhs)
+        if cn in TO_VALUE:
+            kl, kp = key_of(lhs, fn), key_of(arg, fn)
+            if kl is not None and kp is not None:
+                links.setdefault((TO_VALUE[cn], uf.find(kl)), []).append(kp)
+    sets = {}
+    for (callee, idx, arg, fn, line) in F.calls:
+        if callee in SG_SETTERS and idx in (0, 1):
+            sets.setdefault((callee, fn, line), {}).setdefault(
+                idx, []).append(key_of(arg, fn))
+    for v in sets.values():
+        for ks in v.get(0, []):
+            for kp in v.get(1, []):
+                if ks is not None and kp is not None:
+                    links.setdefault(("S", uf.find(ks)), []).append(kp)
+    # only storage that pages are taken back from is linked: sg entries
+    # only handed to the DMA API (ivtv) keep their pages apart
+    used = set((FROM_VALUE[c[0]], uf.find(key_of(c[2], c[3])))
+               for c in F.calls if c[0] in FROM_VALUE and c[1] == 0)
+    links = dict((k, v) for k, v in links.items() if k in used)
+    if not links:
+        return {}
+    alias = {}
+    for (kind, root), pages in links.items():
+        for kp in pages[1:]:
+            uf.union(pages[0], kp)
+        alias[(kind, root)] = {"page": pages[0], "bad": [], "keys": set(
+            k for k in keys if k is not None and uf.find(k) == root and
+            not (k[0] == "L" and CONST_RX.match(k[2])))}
+        if not (root[0] == "L" and CONST_RX.match(root[2])):
+            alias[(kind, root)]["keys"].add(root)
+
+    def linked(expr, fn):
+        cn, arg = _call_arg(expr)
+        if cn in FROM_VALUE:
+            a = alias.get((FROM_VALUE[cn], uf.find(key_of(arg, fn))))
+            if a is not None and key_of(arg, fn) is not None:
+                return a["page"]
+        return None
+    for (lhs, rhs, fn, line) in F.assigns:
+        kp = linked(rhs, fn)
+        if kp is not None:
+            uf.union(key_of(lhs, fn), kp)
+    # what else is done with the storage: written from something else,
+    # passed to a function that is not known to leave it alone, or a
+    # value computed from it kept elsewhere
+    for (kind, root), a in alias.items():
+        what = VALUE_NAME[kind]
+        names = ", ".join(sorted(set(keystr(k) for k in a["keys"]
+                                     if k[0] in "LF")))
+        for (lhs, rhs, fn, line) in F.assigns:
+            kl, kr = key_of(lhs, fn), key_of(rhs, fn)
+            cn, arg = _call_arg(rhs)
+            if kl is not None and uf.find(kl) == root:
+                if (cn in TO_VALUE and TO_VALUE[cn] == kind and
+                    key_of(arg, fn) is not None) or \
+                   (kr is not None and uf.find(kr) == root) or \
+                   CONST_RX.match(" ".join(str(rhs).split())):
+                    continue
+                a["bad"].append("the %s of the pages are kept in %s, which "
+                                "also holds '%s' (line %s)" % (
+                                    what, names, " ".join(str(rhs).split()),
+                                    line))
+            elif call_name(rhs) is None and \
+                    any(_mentions(str(rhs), k, fn, kind) for k in a["keys"]):
+                a["bad"].append("the %s of the pages (%s) are copied to '%s' "
+                                "at line %s" % (what, names, lhs.strip(),
+                                                line))
+        for (callee, idx, arg, fn, line) in F.calls:
+            if callee in VALUE_USERS[kind] or callee in PUT_RELEASES or \
+               callee in UNPIN_RELEASES or callee in FROM_VALUE or \
+               callee in NEVER_RELEASE and kind == "N":
+                continue
+            k = key_of(arg, fn)
+            if k is not None and uf.find(k) == root:
+                if callee in F.params:
+                    continue    # followed through the parameter
+            elif k is not None:
+                # other storage, unless a local of ours is in the
+                # expression ("a + pfn"); a field of the same name may
+                # be of another struct: a typed key said it is not ours
+                if not any(_mentions(arg, x, fn) for x in a["keys"]
+                           if x[0] == "L"):
+                    continue
+            elif call_name(arg) is not None or \
+                    not any(_mentions(arg, x, fn, kind) for x in a["keys"]):
+                continue        # f(g(x)): g(x) is checked as a call
+            a["bad"].append("the %s of the pages (%s) are passed to %s() "
+                            "at line %s" % (what, names, callee, line))
+        for (expr, fn, line) in F.returns:
+            if call_name(expr) is None and \
+               any(_mentions(expr, x, fn) for x in a["keys"]):
+                a["bad"].append("the %s of the pages (%s) are returned by "
+                                "%s() at line %s" % (what, names, fn, line))
+    return {"alias": alias, "linked": linked}
+
+
 def analyse(path, F):
     """Group page storage of one file and give every GUP/PIN/iter site a
     verdict.  Returns dict with per-site verdicts and conversion sets."""
     if F.result is not None:
         return F.result
+    PHASE[0] = "analysis"
     home = F
     F, joined = joint_facts(path, home)
     set_types(path, F)
@@ -909,6 +1249,7 @@ def analyse(path, F):
         if k is not None and k[0] == "F" and len(k) == 3:
             if ("F", k[1]) in keys:
                 uf.union(("F", k[1]), k)
+    alias = _link_storage(F, uf, keys)
 
     groups = {}
 
@@ -928,8 +1269,9 @@ def analyse(path, F):
             continue
         g(k)["src"].append(s)
     opaque_rel = []     # put_page(sg_page(...)) and the like
+    linked = alias.get("linked", lambda expr, fn: None)
     for r in F.releases:
-        k = key_of(r[1], r[2])
+        k = key_of(r[1], r[2]) or linked(r[1], r[2])
         if k is None:
             if r[0] in PUT_RELEASES:
                 opaque_rel.append(r)
@@ -938,7 +1280,7 @@ def analyse(path, F):
     for (lhs, rhs, fn, line) in F.assigns:
         cn = call_name(rhs)
         kl = key_of(lhs, fn)
-        if kl is None:
+        if kl is None or linked(rhs, fn) is not None:
             continue
         t = str(rhs).split()
         if cn is None:
@@ -959,7 +1301,7 @@ def analyse(path, F):
             continue
         g(kl)["src"].append(("NONGUP", cn, lhs, fn, line, 0, None))
     for (callee, idx, arg, fn, line) in F.calls:
-        k = key_of(arg, fn)
+        k = key_of(arg, fn) or linked(arg, fn)
         if k is None:
             continue
         grp = g(k)
@@ -988,9 +1330,14 @@ def analyse(path, F):
         if k is not None:
             g(k)["bad"].append("returned to the callers of %s() at line %s"
                                % (fn, line))
+    # pfn and scatterlist storage linked to pages: its problems are theirs
+    for a in alias.get("alias", {}).values():
+        grp = g(a["page"])
+        grp["bad"].extend(a["bad"])
+        grp["values"] = grp.get("values", set()) | a["keys"]
 
     res = {"sites": {}, "conv_gup": set(), "conv_rel": set(),
-           "conv_keys": set(),
+           "conv_keys": set(), "linked": linked,
            "rmvars": set(), "mismatch": []}
     unknown_rel = list(opaque_rel)
     for grp in groups.values():
@@ -1009,18 +1356,26 @@ def analyse(path, F):
             if k[0] == "L" and k[1] in F.params and \
                k[2] in F.params[k[1]].values() and \
                k[1] not in F.static_fns:
-                grp["bad"].append("comes in as a parameter of non-static "
-                                  "%s(); callers elsewhere are not seen" %
-                                  k[1])
+                why = outside_callers(path, k[1], joined)
+                if why:
+                    grp["bad"].append("comes in as a parameter of "
+                                      "non-static %s(); %s" % (k[1], why))
         # fields also used by other files
         if kinds & {"GUP", "PIN", "ITER"}:
-            for k in sorted(grp["keys"]):
-                if k[0] == "F" and k[1] not in local_fields(path):
-                    hits = [h for h in field_used_elsewhere(path, k[1])
-                            if h not in joined]
-                    if hits:
-                        grp["bad"].append("field ->%s is also used in %s" %
-                                          (k[1], ", ".join(hits[:3])))
+            fkeys = [k for k in grp["keys"] | grp.get("values", set())
+                     if k[0] == "F"]
+            for fld in sorted(set(k[1] for k in fkeys)):
+                if fld in local_fields(path):
+                    continue
+                # typed: only the accesses of the same struct count
+                sts = set(k[2] if len(k) == 3 else None
+                          for k in fkeys if k[1] == fld)
+                hits = [h for h in field_used_elsewhere(
+                        path, fld, None if None in sts else sts)
+                        if h not in joined]
+                if hits:
+                    grp["bad"].append("field ->%s is also used in %s" %
+                                      (fld, ", ".join(hits[:3])))
         puts = [r for r in grp["rel"] if r[0] in PUT_RELEASES]
         unpins = [r for r in grp["rel"] if r[0] in UNPIN_RELEASES]
         # mismatches
@@ -1060,7 +1415,11 @@ def analyse(path, F):
             verdict = None
             storage = ", ".join(sorted(set(
                 keystr(k) for k in grp["keys"]
-                if k[0] == "F" or k[1] == s[3])))
+                if k[0] == "F" or k[1] == s[3])) + sorted(set(
+                    "%s in %s" % (VALUE_NAME[kind], keystr(k))
+                    for (kind, root), a in alias.get("alias", {}).items()
+                    if uf.find(a["page"]) == uf.find(key_of(s[2], s[3]))
+                    for k in a["keys"] if k[0] == "F" or k[1] == s[3])))
             if s[0] == "PIN":
                 verdict = "pinned"
                 if puts:
@@ -1154,7 +1513,8 @@ def conv_key(p, expr):
     """Position-independent: earlier rules may have moved the positions."""
     res = gup_result(p)
     set_types(orig_file(p[0].file), facts(p))
-    k = key_of(expr, p[0].current_element)
+    k = key_of(expr, p[0].current_element) or \
+        res["linked"](expr, p[0].current_element)
     return k is not None and k in res["conv_keys"]
 
 
@@ -1209,45 +1569,50 @@ def add_src(p, name, pages, flags):
         kind = "PIN"
     else:
         kind = "ITER"
-    F = facts(p)
+    F = sink(p)
     F.sources.append((kind, name, str(pages), p[0].current_element) +
                      pos(p) + (None if flags is None else str(flags),))
 
 
 def add_rel(p, name, expr):
-    facts(p).releases.append((str(name), str(expr), p[0].current_element) +
+    sink(p).releases.append((str(name), str(expr), p[0].current_element) +
                              pos(p))
 
 
 def add_asg(p, lhs, rhs):
-    facts(p).assigns.append((str(lhs), str(rhs), p[0].current_element,
+    sink(p).assigns.append((str(lhs), str(rhs), p[0].current_element,
                              int(p[0].line)))
 
 
 def add_vtype(p, var, struct, fn=None):
     fn = str(fn) if fn is not None else p[0].current_element
-    facts(p).vtypes[(fn, str(var))] = str(struct)
+    sink(p).vtypes[(fn, str(var))] = str(struct)
 
 
 def add_lru(p, page):
-    facts(p).sources.append(("NONGUP", LRU_WALK, str(page),
+    sink(p).sources.append(("NONGUP", LRU_WALK, str(page),
                              p[0].current_element) + pos(p) + (None,))
 
 
 def add_ret(p, expr):
-    facts(p).returns.append((str(expr), p[0].current_element,
+    sink(p).returns.append((str(expr), p[0].current_element,
                              int(p[0].line)))
 
 
 def add_call(p, callee, idx, arg):
-    facts(p).calls.append((str(callee), int(idx), str(arg),
+    sink(p).calls.append((str(callee), int(idx), str(arg),
                            p[0].current_element, int(p[0].line)))
 
 
-def add_param(p, fn, idx, name):
-    F = facts(p)
+PAGE_TYPE_RX = re.compile(r"\bstruct\s+(?:page|folio)\b")
+
+
+def add_param(p, fn, idx, name, typ=None):
+    F = sink(p)
     F.params.setdefault(str(fn), {})[int(idx)] = str(name)
     F.defined_fns.add(str(fn))
+    if typ is not None and PAGE_TYPE_RX.search(str(typ)):
+        F.page_params.setdefault(str(fn), set()).add(int(idx))
 
 
 
@@ -1431,9 +1796,9 @@ position p;
 fn@p(ps, T pn, ...) { ... }
 
 @script:python depends on has@
-fn << fdef.fn; n << fdef.n; pn << fdef.pn; p << fdef.p;
+fn << fdef.fn; n << fdef.n; pn << fdef.pn; T << fdef.T; p << fdef.p;
 @@
-add_param(p, fn, n, pn)
+add_param(p, fn, n, pn, T)
 
 @vty depends on has@
 identifier s, x;
@@ -1488,6 +1853,21 @@ P << lru.P; p << lru.p;
 @@
 add_lru(p, P)
 
+// for_each_sg(list, sg, n, i): sg is an entry of list (scatterlist storage)
+@fesg depends on has@
+iterator name for_each_sg;
+expression X, N, I;
+identifier S;
+statement B;
+position p;
+@@
+for_each_sg@p(X, S, N, I) B
+
+@script:python depends on has@
+X << fesg.X; S << fesg.S; p << fesg.p;
+@@
+add_asg(p, S, X)
+
 @sfn depends on has@
 identifier fn;
 type T;
@@ -1498,7 +1878,7 @@ static T fn@p(...) { ... }
 @script:python depends on has@
 fn << sfn.fn; p << sfn.p;
 @@
-facts(p).static_fns.add(str(fn))
+sink(p).static_fns.add(str(fn))
 
 @ll depends on has exists@
 identifier g = {get_user_pages, get_user_pages_fast, get_user_pages_unlocked,
@@ -1518,7 +1898,7 @@ r(...)
 @script:python depends on has@
 p << ll.p;
 @@
-facts(p).longlived.add(pos(p))
+sink(p).longlived.add(pos(p))
 
 @lp depends on has@
 identifier i;
@@ -1534,7 +1914,7 @@ for (i = E1; E2; E3) { ... when any
 @script:python depends on has@
 i << lp.i; p << lp.p;
 @@
-facts(p).loops.append((p[0].current_element, str(i)) + pos(p))
+sink(p).loops.append((p[0].current_element, str(i)) + pos(p))
 // ---- END shared fact rules
 
 @site depends on context || org || report@
