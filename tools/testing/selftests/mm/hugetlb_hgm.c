@@ -19,8 +19,9 @@
  * folio's pfn + index; neighbours absent) with the right contents; minor
  * faults are reported at PAGE_SIZE and resolved by 4 KiB CONTINUEs; in
  * SIGBUS mode only the unmapped pieces fault; bad CONTINUEs give EINVAL,
- * EEXIST or EFAULT; /proc/kpagecount counts one per 4 KiB leaf and is 0
- * again after munmap, MADV_DONTNEED and punch-hole; gup_test long-term
+ * EEXIST or EFAULT; after UFFDIO_UNREGISTER a fault next to 4 KiB mappings
+ * maps 4 KiB; /proc/kpagecount counts one per 4 KiB leaf and is 0 again
+ * after munmap, MADV_DONTNEED and punch-hole; gup_test long-term
  * pins (GUP-slow and GUP-fast) of 4 KiB pieces are listed by the pin
  * tracker at exactly their pfns and balanced in /proc/vmstat; a punch-hole
  * while pinned leaves an unmapped orphan folio that returns to the pool at
@@ -1221,6 +1222,51 @@ static bool t_unmap_paths(size_t hs)
 	return ok;
 }
 
+/*
+ * After UFFDIO_UNREGISTER, a fault next to 4 KiB mappings maps that 4 KiB
+ * page from the page cache (and, for 1 GiB, also in a 2 MiB range that has
+ * no PTE table yet), while a huge page with no mapping at all is mapped
+ * whole by a fault, as before.
+ */
+static bool t_after_unregister(size_t hs)
+{
+	struct uffdio_range r;
+	size_t per = hs / pagesize, far = per / 2 + 5;
+	bool ok = true;
+	struct hgm h;
+
+	if (!hgm_setup(&h, hs, 2, 0))
+		return false;
+	ok &= expect_err(uffd_continue(h.uffd, h.p + 3 * pagesize, pagesize), 0,
+			 "CONTINUE page 3");
+	r.start = (unsigned long)h.p;
+	r.len = h.len;
+	if (ioctl(h.uffd, UFFDIO_UNREGISTER, &r)) {
+		ksft_print_msg("UFFDIO_UNREGISTER: %s\n", strerror(errno));
+		ok = false;
+	}
+	if (!page_ok(h.p, 4) || !page_ok(h.p, far)) {
+		ksft_print_msg("wrong contents after the faults\n");
+		ok = false;
+	}
+	if (!mapped_at(&h, 4) || !mapped_at(&h, far) || mapped_at(&h, 5) ||
+	    mapped_at(&h, far + 1)) {
+		ksft_print_msg("the faults did not map exactly their 4 KiB pages\n");
+		ok = false;
+	}
+	ok &= expect_mapcount(h.pfn[0], 3, "3 pieces mapped");
+	/* The second huge page has no mapping: a fault maps it whole. */
+	if (!page_ok(h.p, per + 7) || !mapped_at(&h, per) ||
+	    !mapped_at(&h, 2 * per - 1)) {
+		ksft_print_msg("a fault on an unmapped huge page did not map it whole\n");
+		ok = false;
+	}
+	ok &= expect_mapcount(h.pfn[1], 1, "second huge page mapped whole");
+	hgm_teardown(&h);
+	ok &= expect_mapcount(h.pfn[0], 0, "after munmap");
+	return ok;
+}
+
 static int gup_fd = -1;
 
 static uint64_t foll_pin_count(const char *key)
@@ -1335,11 +1381,12 @@ static const char *t_pins(size_t hs, bool *ok)
 			ksft_print_msg("unpin: %s\n", strerror(errno));
 			*ok = false;
 		}
-		if (foll_pin_count("nr_foll_pin_acquired") - acq != 3 ||
-		    foll_pin_count("nr_foll_pin_released") - rel != 3) {
+		acq = foll_pin_count("nr_foll_pin_acquired") - acq;
+		rel = foll_pin_count("nr_foll_pin_released") - rel;
+		if (acq != 3 || rel != 3) {
 			ksft_print_msg("foll_pin: %llu acquired, %llu released, want 3\n",
-				       (unsigned long long)(foll_pin_count("nr_foll_pin_acquired") - acq),
-				       (unsigned long long)(foll_pin_count("nr_foll_pin_released") - rel));
+				       (unsigned long long)acq,
+				       (unsigned long long)rel);
 			*ok = false;
 		}
 		recs = tracker_records(pfns, 3, seen);
@@ -1428,6 +1475,7 @@ static const struct hcase hgm_cases[] = {
 	{ "bad CONTINUEs: EINVAL, EFAULT; nothing mapped", t_continue_bad },
 	{ "uffd-wp and MADV_SPLIT: EINVAL both ways", t_uffd_wp },
 	{ "mapcount 0 after MADV_DONTNEED and punch-hole", t_unmap_paths },
+	{ "after UFFDIO_UNREGISTER: faults map 4 KiB next to 4 KiB", t_after_unregister },
 };
 
 #define NR_HGM_CASES	ARRAY_SIZE(hgm_cases)
