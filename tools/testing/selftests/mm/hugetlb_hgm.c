@@ -914,15 +914,22 @@ static bool t_continue_ranges(size_t hs)
 
 struct fault_handler {
 	struct hgm *h;
-	bool stop;	/* __atomic */
+	bool stop;		/* __atomic */
+	unsigned long expect;	/* __atomic: the page being touched */
 	unsigned long faults, bad;
 };
 
-/* Resolve minor faults with a 4 KiB CONTINUE at the reported address. */
+/*
+ * Resolve minor faults with a 4 KiB CONTINUE at the reported address, which
+ * must be the page being touched. Otherwise count it as bad, CONTINUE the
+ * page being touched and wake the reported address, so that a wrong address
+ * fails the case instead of hanging it.
+ */
 static void *fault_thread(void *arg)
 {
 	struct fault_handler *fh = arg;
 	struct pollfd pfd = { .fd = fh->h->uffd, .events = POLLIN };
+	unsigned long addr, expect;
 	struct uffd_msg msg;
 
 	while (!__atomic_load_n(&fh->stop, __ATOMIC_ACQUIRE)) {
@@ -930,21 +937,27 @@ static void *fault_thread(void *arg)
 			continue;
 		if (read(fh->h->uffd, &msg, sizeof(msg)) != sizeof(msg))
 			continue;
+		addr = msg.arg.pagefault.address;
+		expect = __atomic_load_n(&fh->expect, __ATOMIC_ACQUIRE);
 		if (msg.event != UFFD_EVENT_PAGEFAULT ||
 		    !(msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_MINOR) ||
-		    msg.arg.pagefault.address & (pagesize - 1)) {
+		    addr != expect) {
 			fh->bad++;
-			ksft_print_msg("fault message: event %d flags %llx address %llx\n",
+			ksft_print_msg("fault message: event %d flags %llx address %lx, want %lx\n",
 				       msg.event,
 				       (unsigned long long)msg.arg.pagefault.flags,
-				       (unsigned long long)msg.arg.pagefault.address);
+				       addr, expect);
 		}
 		fh->faults++;
-		if (uffd_continue(fh->h->uffd,
-				  (void *)(unsigned long)(msg.arg.pagefault.address &
-							  ~(pagesize - 1)),
-				  pagesize))
+		if (uffd_continue(fh->h->uffd, (void *)expect, pagesize))
 			fh->bad++;
+		/* CONTINUE woke [expect, +4 KiB); wake a fault reported elsewhere. */
+		if (addr != expect) {
+			struct uffdio_range r = { .start = addr & ~(pagesize - 1),
+						  .len = pagesize };
+
+			ioctl(fh->h->uffd, UFFDIO_WAKE, &r);
+		}
 	}
 	return NULL;
 }
@@ -973,6 +986,8 @@ static bool t_minor_faults(size_t hs)
 	}
 	for (k = 0; k < n; k++) {
 		i = random() % per;
+		__atomic_store_n(&fh.expect, (unsigned long)(h.p + i * pagesize),
+				 __ATOMIC_RELEASE);
 		if (!page_ok(h.p, i)) {
 			ksft_print_msg("page %zu: wrong contents after the fault\n", i);
 			ok = false;
