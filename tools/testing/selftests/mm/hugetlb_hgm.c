@@ -1,16 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * HugeTLB high-granularity mapping (CONFIG_HUGETLB_HGM): the MADV_SPLIT
- * opt-in.
+ * opt-in, 4 KiB UFFDIO_CONTINUE and minor faults, and what is refused.
  *
  * For the 2 MiB and the 1 GiB hstate (each when it has free pages):
  * MADV_SPLIT on shared hugetlbfs (memfd) and shared anonymous hugetlb
  * mappings sets the "hm" VmFlag on exactly the range asked for, keeps the
  * data, and is a no-op success the second time; unaligned, zero-length and
  * partly unmapped ranges, private hugetlb mappings and non-hugetlb memory
- * give the documented errors and change no VMA. mremap, fork and mprotect
- * of a split VMA keep the flag. On the 2 MiB hstate, two 1 GiB views of one
- * file share PMD page tables until one of them is split, and never again.
+ * give the documented errors and change no VMA. fork keeps the flag;
+ * mprotect, mremap and uffd-wp registration of a split VMA, and MADV_SPLIT
+ * of a uffd-wp one, give EINVAL. On the 2 MiB hstate, two 1 GiB views of
+ * one file share PMD page tables until one of them is split, and never
+ * again.
+ *
+ * On a split VMA registered for minor faults: UFFDIO_CONTINUE of 4 KiB
+ * pieces in random order maps exactly those pieces (pagemap: present, the
+ * folio's pfn + index; neighbours absent) with the right contents; minor
+ * faults are reported at PAGE_SIZE and resolved by 4 KiB CONTINUEs; in
+ * SIGBUS mode only the unmapped pieces fault; bad CONTINUEs give EINVAL,
+ * EEXIST or EFAULT; after UFFDIO_UNREGISTER a fault next to 4 KiB mappings
+ * maps 4 KiB; /proc/kpagecount counts one per 4 KiB leaf and is 0 again
+ * after munmap, MADV_DONTNEED and punch-hole; gup_test long-term
+ * pins (GUP-slow and GUP-fast) of 4 KiB pieces are listed by the pin
+ * tracker at exactly their pfns and balanced in /proc/vmstat; a punch-hole
+ * while pinned leaves an unmapped orphan folio that returns to the pool at
+ * unpin.
  *
  * Without CONFIG_HUGETLB_HGM, MADV_SPLIT is an unknown advice (EINVAL) and
  * every case is skipped with that reason.
@@ -28,8 +43,19 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <linux/memfd.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include "../kselftest.h"
 #include "vm_util.h"
+#include "../../../../mm/gup_test.h"
+
+#define PPT_DIR		"/sys/kernel/debug/page_pin_tracker"
+#define GUP_TEST_FILE	"/sys/kernel/debug/gup_test"
 
 #define SZ_2M	(2UL * 1024 * 1024)
 #define SZ_1G	(1024UL * 1024 * 1024)
@@ -410,7 +436,10 @@ static bool t_shared_anon(size_t hs)
 	return ok;
 }
 
-/* mremap, fork and mprotect keep the flag (they are not refused yet). */
+/*
+ * fork keeps the flag; mprotect and mremap of a split VMA give EINVAL and
+ * change nothing (an mprotect that changes nothing succeeds).
+ */
 static bool t_copies(size_t hs)
 {
 	size_t len = 2 * hs;
@@ -434,22 +463,35 @@ static bool t_copies(size_t hs)
 		ok = false;
 	}
 
-	ok &= !mprotect(p, hs, PROT_READ);
-	ok &= expect_vma(p, hs, true);
-	ok &= expect_vma(p + hs, hs, true);
+	if (!mprotect(p, hs, PROT_READ) || errno != EINVAL) {
+		ksft_print_msg("mprotect(PROT_READ) of a split VMA: %s, want EINVAL\n",
+			       strerror(errno));
+		ok = false;
+	}
+	if (mprotect(p, len, PROT_READ | PROT_WRITE)) {
+		ksft_print_msg("mprotect to the same protection: %s\n",
+			       strerror(errno));
+		ok = false;
+	}
+	ok &= expect_vma(p, len, true);
 
-	/* mprotect split the VMA in two: move the second half. */
 	q = reserve(hs, hs);
 	if (!q)
 		return false;
-	if (mremap(p + hs, hs, hs, MREMAP_MAYMOVE | MREMAP_FIXED, q) != q) {
-		ksft_print_msg("mremap: %s\n", strerror(errno));
+	if (mremap(p + hs, hs, hs, MREMAP_MAYMOVE | MREMAP_FIXED, q) !=
+	    MAP_FAILED || errno != EINVAL) {
+		ksft_print_msg("mremap of a split VMA: %s, want EINVAL\n",
+			       strerror(errno));
 		ok = false;
-	} else {
-		ok &= expect_vma(q, hs, true);
 	}
-	munmap(p, len);
-	unmap(q, hs, fd);
+	if (mremap(p, len, hs, 0) != MAP_FAILED || errno != EINVAL) {
+		ksft_print_msg("mremap shrinking a split VMA: %s, want EINVAL\n",
+			       strerror(errno));
+		ok = false;
+	}
+	ok &= expect_vma(p, len, true);
+	munmap(q, hs);
+	unmap(p, len, fd);
 	return ok;
 }
 
@@ -571,10 +613,899 @@ static const struct hcase hcases[] = {
 	{ "range past the end of the VMA: ENOMEM", t_past_end },
 	{ "private hugetlbfs and private anonymous hugetlb: EINVAL", t_private },
 	{ "shared anonymous hugetlb: split", t_shared_anon },
-	{ "fork, mprotect and mremap keep the flag", t_copies },
+	{ "fork keeps the flag; mprotect and mremap: EINVAL", t_copies },
 };
 
 #define NR_HCASES	ARRAY_SIZE(hcases)
+
+/* ---- 4 KiB UFFDIO_CONTINUE (CONFIG_HUGETLB_HGM step 2) -------------- */
+
+static int kpagecount_fd = -1;
+
+static int uffd_new(__u64 features)
+{
+	struct uffdio_api api = { .api = UFFD_API, .features = features };
+	int fd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0) {
+		ksft_print_msg("userfaultfd: %s\n", strerror(errno));
+		return -1;
+	}
+	if (ioctl(fd, UFFDIO_API, &api)) {
+		ksft_print_msg("UFFDIO_API(%llx): %s\n",
+			       (unsigned long long)features, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int hgm_uffd_register(int uffd, void *p, size_t len, __u64 mode)
+{
+	struct uffdio_register reg = {
+		.range = { .start = (unsigned long)p, .len = len },
+		.mode = mode,
+	};
+
+	return ioctl(uffd, UFFDIO_REGISTER, &reg) ? errno : 0;
+}
+
+static int uffd_continue(int uffd, const void *p, size_t len)
+{
+	struct uffdio_continue c = {
+		.range = { .start = (unsigned long)p, .len = len },
+	};
+
+	return ioctl(uffd, UFFDIO_CONTINUE, &c) ? errno : 0;
+}
+
+/* What 4 KiB page @i of the file holds at its start (and, inverted, end). */
+static uint64_t stamp(size_t i)
+{
+	return 0x48474d0000000000ULL ^ (i * 0x9e3779b97f4a7c15ULL);
+}
+
+static bool page_ok(const char *p, size_t i)
+{
+	const uint64_t *w = (const uint64_t *)(p + i * pagesize);
+
+	return w[0] == stamp(i) &&
+	       w[pagesize / sizeof(*w) - 1] == ~stamp(i);
+}
+
+/*
+ * A hugetlb memfd of @npages huge pages, every 4 KiB page stamped through
+ * a mapping that is gone again (so the pages are in the page cache and
+ * mapped nowhere), and a split shared mapping of it registered for minor
+ * faults on a new userfaultfd with @features.
+ */
+struct hgm {
+	size_t hs, len;
+	int fd, uffd;
+	char *p;
+	unsigned long pfn[2];	/* of the huge pages */
+};
+
+static bool hgm_setup(struct hgm *h, size_t hs, size_t npages,
+		      __u64 features)
+{
+	size_t i;
+	char *q;
+	int err;
+
+	memset(h, 0, sizeof(*h));
+	h->hs = hs;
+	h->len = npages * hs;
+	h->uffd = -1;
+	h->fd = hugetlb_memfd(hs, h->len);
+	if (h->fd < 0)
+		return false;
+	q = map_at(h->len, hs, MAP_SHARED, h->fd, hs);
+	if (!q)
+		goto err_fd;
+	for (i = 0; i < h->len / pagesize; i++) {
+		uint64_t *w = (uint64_t *)(q + i * pagesize);
+
+		w[0] = stamp(i);
+		w[pagesize / sizeof(*w) - 1] = ~stamp(i);
+	}
+	for (i = 0; i < npages; i++)
+		h->pfn[i] = pagemap_get_pfn(pagemap_fd, q + i * hs);
+	munmap(q, h->len);
+	if (!h->pfn[0]) {
+		ksft_print_msg("no pfn in pagemap (not root?)\n");
+		goto err_fd;
+	}
+	h->p = map_at(h->len, hs, MAP_SHARED, h->fd, hs);
+	if (!h->p)
+		goto err_fd;
+	err = split(h->p, h->len);
+	if (err) {
+		ksft_print_msg("MADV_SPLIT: %s\n", strerror(err));
+		goto err_map;
+	}
+	h->uffd = uffd_new(UFFD_FEATURE_MINOR_HUGETLBFS | features);
+	if (h->uffd < 0)
+		goto err_map;
+	err = hgm_uffd_register(h->uffd, h->p, h->len, UFFDIO_REGISTER_MODE_MINOR);
+	if (err) {
+		ksft_print_msg("UFFDIO_REGISTER minor: %s\n", strerror(err));
+		goto err_uffd;
+	}
+	return true;
+err_uffd:
+	close(h->uffd);
+err_map:
+	munmap(h->p, h->len);
+err_fd:
+	close(h->fd);
+	return false;
+}
+
+static void hgm_teardown(struct hgm *h)
+{
+	if (h->p)
+		munmap(h->p, h->len);
+	if (h->uffd >= 0)
+		close(h->uffd);
+	close(h->fd);
+}
+
+static uint64_t kpagecount(unsigned long pfn)
+{
+	uint64_t c = ~0ULL;
+
+	if (pread(kpagecount_fd, &c, sizeof(c), pfn * sizeof(c)) != sizeof(c))
+		return ~0ULL;
+	return c;
+}
+
+static bool expect_mapcount(unsigned long pfn, uint64_t want, const char *what)
+{
+	uint64_t c = kpagecount(pfn);
+
+	if (c == want)
+		return true;
+	ksft_print_msg("%s: kpagecount of pfn %#lx is %lld, want %llu\n", what,
+		       pfn, (long long)c, (unsigned long long)want);
+	return false;
+}
+
+/* Is 4 KiB page @i of @h mapped, at the folio's pfn + its index? */
+static bool mapped_at(struct hgm *h, size_t i)
+{
+	uint64_t e = pagemap_get_entry(pagemap_fd, h->p + i * pagesize);
+	size_t per = h->hs / pagesize;
+
+	if (!(e & PM_PRESENT))
+		return false;
+	if (PAGEMAP_PFN(e) != h->pfn[i / per] + i % per) {
+		ksft_print_msg("page %zu mapped at pfn %#llx, want %#lx\n", i,
+			       (unsigned long long)PAGEMAP_PFN(e),
+			       h->pfn[i / per] + i % per);
+		return false;
+	}
+	return true;
+}
+
+static void shuffle(size_t *v, size_t n)
+{
+	size_t i, j, t;
+
+	for (i = n - 1; i > 0; i--) {
+		j = random() % (i + 1);
+		t = v[i];
+		v[i] = v[j];
+		v[j] = t;
+	}
+}
+
+/*
+ * 4 KiB CONTINUEs in random order: each maps exactly its page (present
+ * at the right pfn, the next page still absent until its turn), contents
+ * right, one mapcount per page; then EEXIST for a mapped page and for the
+ * whole huge page. For 1 GiB, 1024 random pages of the 262144.
+ */
+static bool t_continue_random(size_t hs)
+{
+	size_t per = hs / pagesize, n = per > 1024 ? 1024 : per, i, k;
+	bool ok = true, *done;
+	struct hgm h;
+	size_t *idx;
+	int err;
+
+	if (!hgm_setup(&h, hs, 1, 0))
+		return false;
+	idx = calloc(per, sizeof(*idx));
+	done = calloc(per, sizeof(*done));
+	for (i = 0; i < per; i++)
+		idx[i] = i;
+	shuffle(idx, per);
+	for (k = 0; k < n && ok; k++) {
+		i = idx[k];
+		if (mapped_at(&h, i)) {
+			ksft_print_msg("page %zu mapped before its CONTINUE\n", i);
+			ok = false;
+		}
+		err = uffd_continue(h.uffd, h.p + i * pagesize, pagesize);
+		if (err) {
+			ksft_print_msg("CONTINUE of page %zu: %s\n", i, strerror(err));
+			ok = false;
+			break;
+		}
+		done[i] = true;
+		if (!mapped_at(&h, i)) {
+			ksft_print_msg("page %zu not mapped after its CONTINUE\n", i);
+			ok = false;
+		}
+		if (i + 1 < per && !done[i + 1] && mapped_at(&h, i + 1)) {
+			ksft_print_msg("CONTINUE of page %zu mapped page %zu too\n",
+				       i, i + 1);
+			ok = false;
+		}
+	}
+	ok &= expect_mapcount(h.pfn[0], n, "after the CONTINUEs");
+	for (k = 0; k < n && ok; k++) {
+		if (!page_ok(h.p, idx[k])) {
+			ksft_print_msg("page %zu: wrong contents\n", idx[k]);
+			ok = false;
+		}
+	}
+	ok &= expect_err(uffd_continue(h.uffd, h.p + idx[0] * pagesize,
+				       pagesize), EEXIST, "CONTINUE of a mapped page");
+	ok &= expect_err(uffd_continue(h.uffd, h.p, hs), EEXIST,
+			 "CONTINUE of the whole, partly mapped, huge page");
+	ok &= expect_mapcount(h.pfn[0], n, "after the refused CONTINUEs");
+	hgm_teardown(&h);
+	ok &= expect_mapcount(h.pfn[0], 0, "after munmap");
+	free(idx);
+	free(done);
+	return ok;
+}
+
+/*
+ * A CONTINUE of several pages in one call, across the boundary of two huge
+ * pages: 4 KiB pages on both sides, then the rest of the second huge page
+ * as one aligned whole-page CONTINUE (mapped at the hstate level).
+ */
+static bool t_continue_ranges(size_t hs)
+{
+	size_t per = hs / pagesize;
+	bool ok = true;
+	struct hgm h;
+	size_t i;
+
+	if (!hgm_setup(&h, hs, 2, 0))
+		return false;
+	ok &= expect_err(uffd_continue(h.uffd, h.p + hs - 3 * pagesize,
+				       6 * pagesize), 0, "6 pages across the boundary");
+	for (i = per - 4; i < per + 4; i++) {
+		bool want = i >= per - 3 && i < per + 3;
+
+		if (mapped_at(&h, i) != want) {
+			ksft_print_msg("page %zu %smapped\n", i, want ? "not " : "");
+			ok = false;
+		}
+		if (want && !page_ok(h.p, i)) {
+			ksft_print_msg("page %zu: wrong contents\n", i);
+			ok = false;
+		}
+	}
+	ok &= expect_mapcount(h.pfn[0], 3, "first huge page");
+	ok &= expect_mapcount(h.pfn[1], 3, "second huge page");
+	/* The first huge page is untouched past its last 3 pages: whole. */
+	ok &= expect_err(uffd_continue(h.uffd, h.p, hs), EEXIST,
+			 "whole first huge page, partly mapped");
+	hgm_teardown(&h);
+	ok &= expect_mapcount(h.pfn[0], 0, "first, after munmap");
+	ok &= expect_mapcount(h.pfn[1], 0, "second, after munmap");
+
+	/* An aligned whole huge page is still mapped at the hstate level. */
+	if (!hgm_setup(&h, hs, 1, 0))
+		return false;
+	ok &= expect_err(uffd_continue(h.uffd, h.p, hs), 0, "whole huge page");
+	ok &= mapped_at(&h, 0) && mapped_at(&h, per - 1);
+	ok &= expect_mapcount(h.pfn[0], 1, "whole huge page mapped once");
+	ok &= expect_err(uffd_continue(h.uffd, h.p + pagesize, pagesize), EEXIST,
+			 "4 KiB of a wholly mapped huge page");
+	hgm_teardown(&h);
+	return ok;
+}
+
+struct fault_handler {
+	struct hgm *h;
+	bool stop;		/* __atomic */
+	unsigned long expect;	/* __atomic: the page being touched */
+	unsigned long faults, bad;
+};
+
+/*
+ * Resolve minor faults with a 4 KiB CONTINUE at the reported address, which
+ * must be the page being touched. Otherwise count it as bad, CONTINUE the
+ * page being touched and wake the reported address, so that a wrong address
+ * fails the case instead of hanging it.
+ */
+static void *fault_thread(void *arg)
+{
+	struct fault_handler *fh = arg;
+	struct pollfd pfd = { .fd = fh->h->uffd, .events = POLLIN };
+	unsigned long addr, expect;
+	struct uffd_msg msg;
+
+	while (!__atomic_load_n(&fh->stop, __ATOMIC_ACQUIRE)) {
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		if (read(fh->h->uffd, &msg, sizeof(msg)) != sizeof(msg))
+			continue;
+		addr = msg.arg.pagefault.address;
+		expect = __atomic_load_n(&fh->expect, __ATOMIC_ACQUIRE);
+		if (msg.event != UFFD_EVENT_PAGEFAULT ||
+		    !(msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_MINOR) ||
+		    addr != expect) {
+			fh->bad++;
+			ksft_print_msg("fault message: event %d flags %llx address %lx, want %lx\n",
+				       msg.event,
+				       (unsigned long long)msg.arg.pagefault.flags,
+				       addr, expect);
+		}
+		fh->faults++;
+		if (uffd_continue(fh->h->uffd, (void *)expect, pagesize))
+			fh->bad++;
+		/* CONTINUE woke [expect, +4 KiB); wake a fault reported elsewhere. */
+		if (addr != expect) {
+			struct uffdio_range r = { .start = addr & ~(pagesize - 1),
+						  .len = pagesize };
+
+			ioctl(fh->h->uffd, UFFDIO_WAKE, &r);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Touch 64 random pages (reads, and writes through a second mapping are not
+ * needed: the data is in the page cache): one minor fault each, reported at
+ * PAGE_SIZE; afterwards exactly the touched pages are mapped.
+ */
+static bool t_minor_faults(size_t hs)
+{
+	size_t per = hs / pagesize, n = 64, i, k, mapped = 0;
+	struct fault_handler fh = { 0 };
+	bool ok = true, *touched;
+	uint64_t *pm;
+	pthread_t th;
+	struct hgm h;
+
+	if (!hgm_setup(&h, hs, 1, 0))
+		return false;
+	touched = calloc(per, sizeof(*touched));
+	fh.h = &h;
+	if (pthread_create(&th, NULL, fault_thread, &fh)) {
+		hgm_teardown(&h);
+		return false;
+	}
+	for (k = 0; k < n; k++) {
+		i = random() % per;
+		__atomic_store_n(&fh.expect, (unsigned long)(h.p + i * pagesize),
+				 __ATOMIC_RELEASE);
+		if (!page_ok(h.p, i)) {
+			ksft_print_msg("page %zu: wrong contents after the fault\n", i);
+			ok = false;
+		}
+		touched[i] = true;
+	}
+	__atomic_store_n(&fh.stop, true, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	pm = calloc(per, sizeof(*pm));
+	if (pread(pagemap_fd, pm, per * sizeof(*pm),
+		  (unsigned long)h.p / pagesize * sizeof(*pm)) !=
+	    (ssize_t)(per * sizeof(*pm)))
+		ok = false;
+	for (i = 0; i < per && ok; i++) {
+		if (!!(pm[i] & PM_PRESENT) != touched[i] ||
+		    (touched[i] && PAGEMAP_PFN(pm[i]) != h.pfn[0] + i)) {
+			ksft_print_msg("page %zu: %s\n", i, touched[i] ?
+				       "touched but not mapped there" :
+				       "mapped, never touched");
+			ok = false;
+		}
+		mapped += touched[i];
+	}
+	free(pm);
+	if (fh.bad || fh.faults != mapped) {
+		ksft_print_msg("%lu faults (%lu bad) for %zu touched pages\n",
+			       fh.faults, fh.bad, mapped);
+		ok = false;
+	}
+	ok &= expect_mapcount(h.pfn[0], mapped, "after the faults");
+	hgm_teardown(&h);
+	free(touched);
+	return ok;
+}
+
+static sigjmp_buf sigbus_jmp;
+
+static void on_sigbus(int sig)
+{
+	siglongjmp(sigbus_jmp, 1);
+}
+
+/* Does reading @p raise SIGBUS? */
+static bool sigbus_on_read(const char *p)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+	bool bus;
+
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(sigbus_jmp, 1)) {
+		bus = true;
+	} else {
+		(void)__atomic_load_n(p, __ATOMIC_RELAXED);
+		bus = false;
+	}
+	sigaction(SIGBUS, &old, NULL);
+	return bus;
+}
+
+/*
+ * UFFD_FEATURE_SIGBUS: the pages not CONTINUEd raise SIGBUS (before any
+ * CONTINUE, and next to a mapped 4 KiB page), the CONTINUEd one reads.
+ */
+static bool t_sigbus(size_t hs)
+{
+	size_t per = hs / pagesize;
+	bool ok = true;
+	struct hgm h;
+
+	if (!hgm_setup(&h, hs, 1, UFFD_FEATURE_SIGBUS))
+		return false;
+	if (!sigbus_on_read(h.p + 5 * pagesize)) {
+		ksft_print_msg("no SIGBUS before any CONTINUE\n");
+		ok = false;
+	}
+	ok &= expect_err(uffd_continue(h.uffd, h.p + 5 * pagesize, pagesize), 0,
+			 "CONTINUE page 5");
+	if (sigbus_on_read(h.p + 5 * pagesize) || !page_ok(h.p, 5)) {
+		ksft_print_msg("page 5 not readable after its CONTINUE\n");
+		ok = false;
+	}
+	if (!sigbus_on_read(h.p + 4 * pagesize) ||
+	    !sigbus_on_read(h.p + 6 * pagesize) ||
+	    !sigbus_on_read(h.p + (per - 1) * pagesize)) {
+		ksft_print_msg("no SIGBUS next to a mapped 4 KiB page\n");
+		ok = false;
+	}
+	ok &= expect_mapcount(h.pfn[0], 1, "one page mapped");
+	hgm_teardown(&h);
+	return ok;
+}
+
+/*
+ * Bad CONTINUEs: not page-aligned start or length (EINVAL), zero length
+ * (EINVAL), past the end of the file and in a hole (EFAULT), 4 KiB on a
+ * VMA that is not split (EINVAL); UFFDIO_COPY of 4 KiB stays EINVAL. None
+ * maps anything.
+ */
+static bool t_continue_bad(size_t hs)
+{
+	struct uffdio_copy copy = { 0 };
+	bool ok = true;
+	struct hgm h;
+	char *q;
+	int fd, uffd;
+
+	if (!hgm_setup(&h, hs, 2, 0))
+		return false;
+	ok &= expect_err(uffd_continue(h.uffd, h.p + 1, pagesize), EINVAL,
+			 "CONTINUE at a start that is not page-aligned");
+	ok &= expect_err(uffd_continue(h.uffd, h.p, pagesize + 1), EINVAL,
+			 "CONTINUE of a length that is not page-aligned");
+	ok &= expect_err(uffd_continue(h.uffd, h.p, 0), EINVAL,
+			 "CONTINUE of length 0");
+	/* The second huge page is cut off the file: past the end. */
+	if (ftruncate(h.fd, hs)) {
+		ksft_print_msg("ftruncate: %s\n", strerror(errno));
+		ok = false;
+	}
+	ok &= expect_err(uffd_continue(h.uffd, h.p + hs + pagesize, pagesize),
+			 EFAULT, "CONTINUE past the end of the file");
+	/* A hole in the file: punched. */
+	if (fallocate(h.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, hs)) {
+		ksft_print_msg("punch hole: %s\n", strerror(errno));
+		ok = false;
+	}
+	ok &= expect_err(uffd_continue(h.uffd, h.p + pagesize, pagesize),
+			 EFAULT, "CONTINUE in a hole");
+	copy.dst = (unsigned long)h.p;
+	copy.src = (unsigned long)h.p;
+	copy.len = pagesize;
+	if (!ioctl(h.uffd, UFFDIO_COPY, &copy) || errno != EINVAL) {
+		ksft_print_msg("UFFDIO_COPY of 4 KiB: %s, want EINVAL\n",
+			       strerror(errno));
+		ok = false;
+	}
+	if (present(h.p + pagesize) || present(h.p + hs + pagesize)) {
+		ksft_print_msg("a refused CONTINUE mapped a page\n");
+		ok = false;
+	}
+	hgm_teardown(&h);
+
+	/* Not split: the huge page size still rules. */
+	fd = hugetlb_memfd(hs, hs);
+	if (fd < 0)
+		return false;
+	q = map_at(hs, hs, MAP_SHARED, fd, hs);
+	uffd = uffd_new(UFFD_FEATURE_MINOR_HUGETLBFS);
+	if (!q || uffd < 0)
+		return false;
+	q[0] = 1;
+	madvise(q, hs, MADV_DONTNEED);
+	ok &= expect_err(hgm_uffd_register(uffd, q, hs, UFFDIO_REGISTER_MODE_MINOR),
+			 0, "register a VMA that is not split");
+	ok &= expect_err(uffd_continue(uffd, q, pagesize), EINVAL,
+			 "4 KiB CONTINUE on a VMA that is not split");
+	close(uffd);
+	unmap(q, hs, fd);
+	return ok;
+}
+
+/*
+ * uffd-wp: registering a split VMA in write-protect mode gives EINVAL, and
+ * so does MADV_SPLIT of a VMA registered in that mode.
+ */
+static bool t_uffd_wp(size_t hs)
+{
+	bool ok = true;
+	int fd, uffd;
+	char *p;
+
+	p = map_shared(hs, hs, &fd);
+	if (!p)
+		return false;
+	uffd = uffd_new(0);
+	if (uffd < 0)
+		return false;
+	ok &= expect_err(hgm_uffd_register(uffd, p, hs, UFFDIO_REGISTER_MODE_WP), 0,
+			 "register wp before MADV_SPLIT");
+	ok &= expect_err(split(p, hs), EINVAL, "MADV_SPLIT of a uffd-wp VMA");
+	ok &= expect_vma(p, hs, false);
+	close(uffd);
+	unmap(p, hs, fd);
+
+	p = map_shared(hs, hs, &fd);
+	if (!p)
+		return false;
+	uffd = uffd_new(0);
+	if (uffd < 0)
+		return false;
+	ok &= expect_err(split(p, hs), 0, "MADV_SPLIT");
+	ok &= expect_err(hgm_uffd_register(uffd, p, hs, UFFDIO_REGISTER_MODE_WP),
+			 EINVAL, "register a split VMA for wp");
+	ok &= expect_err(hgm_uffd_register(uffd, p, hs, UFFDIO_REGISTER_MODE_MISSING),
+			 0, "register a split VMA for missing faults");
+	close(uffd);
+	unmap(p, hs, fd);
+	return ok;
+}
+
+/*
+ * The mapcount goes back to 0 whatever removes the 4 KiB leaves:
+ * MADV_DONTNEED, punch-hole (the huge page returns to the pool) and
+ * munmap (t_continue_random). After MADV_DONTNEED the pieces fault again.
+ */
+static bool t_unmap_paths(size_t hs)
+{
+	unsigned long nfree;
+	bool ok = true;
+	struct hgm h;
+
+	if (!hgm_setup(&h, hs, 1, 0))
+		return false;
+	ok &= expect_err(uffd_continue(h.uffd, h.p + 7 * pagesize, 3 * pagesize),
+			 0, "CONTINUE 3 pages");
+	ok &= expect_mapcount(h.pfn[0], 3, "3 pages mapped");
+	if (madvise(h.p, hs, MADV_DONTNEED)) {
+		ksft_print_msg("MADV_DONTNEED: %s\n", strerror(errno));
+		ok = false;
+	}
+	ok &= expect_mapcount(h.pfn[0], 0, "after MADV_DONTNEED");
+	if (mapped_at(&h, 7) || mapped_at(&h, 8)) {
+		ksft_print_msg("mapped after MADV_DONTNEED\n");
+		ok = false;
+	}
+	ok &= expect_err(uffd_continue(h.uffd, h.p + 8 * pagesize, pagesize), 0,
+			 "CONTINUE again after MADV_DONTNEED");
+	ok &= mapped_at(&h, 8) && page_ok(h.p, 8);
+	ok &= expect_mapcount(h.pfn[0], 1, "1 page mapped again");
+
+	nfree = free_pages(hs);
+	if (fallocate(h.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, hs)) {
+		ksft_print_msg("punch hole: %s\n", strerror(errno));
+		ok = false;
+	}
+	if (free_pages(hs) != nfree + 1) {
+		ksft_print_msg("punch hole: %lu free huge pages, want %lu\n",
+			       free_pages(hs), nfree + 1);
+		ok = false;
+	}
+	ok &= expect_mapcount(h.pfn[0], 0, "after punch-hole");
+	if (present(h.p + 8 * pagesize)) {
+		ksft_print_msg("mapped after punch-hole\n");
+		ok = false;
+	}
+	hgm_teardown(&h);
+	return ok;
+}
+
+/*
+ * After UFFDIO_UNREGISTER, a fault next to 4 KiB mappings maps that 4 KiB
+ * page from the page cache (and, for 1 GiB, also in a 2 MiB range that has
+ * no PTE table yet), while a huge page with no mapping at all is mapped
+ * whole by a fault, as before.
+ */
+static bool t_after_unregister(size_t hs)
+{
+	struct uffdio_range r;
+	size_t per = hs / pagesize, far = per / 2 + 5;
+	bool ok = true;
+	struct hgm h;
+
+	if (!hgm_setup(&h, hs, 2, 0))
+		return false;
+	ok &= expect_err(uffd_continue(h.uffd, h.p + 3 * pagesize, pagesize), 0,
+			 "CONTINUE page 3");
+	r.start = (unsigned long)h.p;
+	r.len = h.len;
+	if (ioctl(h.uffd, UFFDIO_UNREGISTER, &r)) {
+		ksft_print_msg("UFFDIO_UNREGISTER: %s\n", strerror(errno));
+		ok = false;
+	}
+	if (!page_ok(h.p, 4) || !page_ok(h.p, far)) {
+		ksft_print_msg("wrong contents after the faults\n");
+		ok = false;
+	}
+	if (!mapped_at(&h, 4) || !mapped_at(&h, far) || mapped_at(&h, 5) ||
+	    mapped_at(&h, far + 1)) {
+		ksft_print_msg("the faults did not map exactly their 4 KiB pages\n");
+		ok = false;
+	}
+	ok &= expect_mapcount(h.pfn[0], 3, "3 pieces mapped");
+	/* The second huge page has no mapping: a fault maps it whole. */
+	if (!page_ok(h.p, per + 7) || !mapped_at(&h, per) ||
+	    !mapped_at(&h, 2 * per - 1)) {
+		ksft_print_msg("a fault on an unmapped huge page did not map it whole\n");
+		ok = false;
+	}
+	ok &= expect_mapcount(h.pfn[1], 1, "second huge page mapped whole");
+	hgm_teardown(&h);
+	ok &= expect_mapcount(h.pfn[0], 0, "after munmap");
+	return ok;
+}
+
+static int gup_fd = -1;
+
+static uint64_t foll_pin_count(const char *key)
+{
+	char line[256];
+	size_t len = strlen(key);
+	uint64_t v = 0;
+	FILE *f;
+	int fd;
+
+	/* Fold the per-cpu deltas in first. */
+	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) < 0)
+			ksft_print_msg("stat_refresh: %s\n", strerror(errno));
+		close(fd);
+	}
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ' ')
+			v = strtoull(line + len + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+/*
+ * The pin tracker's records of our pins: -1 when the tracker is off. Each
+ * record's pfn must be in @pfns (and is counted there), count 1.
+ */
+static int tracker_records(const unsigned long *pfns, int n, int *seen)
+{
+	char buf[32], line[512];
+	int recs = 0, fd, i;
+	unsigned long pfn;
+	int count;
+	FILE *f;
+
+	fd = open(PPT_DIR "/filter_pid", O_WRONLY);
+	if (fd < 0)
+		return -1;
+	snprintf(buf, sizeof(buf), "%d", getpid());
+	if (write(fd, buf, strlen(buf)) < 0) {
+		close(fd);
+		return -1;
+	}
+	f = fopen(PPT_DIR "/pinned", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "pfn=%lx count=%d", &pfn, &count) != 2)
+			continue;
+		recs++;
+		for (i = 0; i < n; i++)
+			if (pfns[i] == pfn && count == 1)
+				seen[i]++;
+	}
+	if (f)
+		fclose(f);
+	if (write(fd, "0", 1) < 0)
+		recs = -1;
+	close(fd);
+	return recs;
+}
+
+/*
+ * Long-term pins of three 4 KiB pieces through gup_test, GUP-slow then
+ * GUP-fast: the tracker lists exactly their pfns (folio pfn + index, count
+ * 1 each), foll_pin acquired/released balance after unpin, the mapcount is
+ * unchanged. In SIGBUS mode a pin over an unmapped piece fails (EFAULT).
+ */
+static const char *t_pins(size_t hs, bool *ok)
+{
+	struct pin_longterm_test args = { .flags = PIN_LONGTERM_TEST_FLAG_USE_WRITE };
+	uint64_t acq, rel;
+	unsigned long pfns[3];
+	int seen[3], recs, fast, i;
+	struct hgm h;
+
+	*ok = false;
+	if (gup_fd < 0)
+		return "no " GUP_TEST_FILE " (CONFIG_GUP_TEST)";
+	if (!hgm_setup(&h, hs, 1, UFFD_FEATURE_SIGBUS))
+		return NULL;
+	*ok = true;
+	*ok &= expect_err(uffd_continue(h.uffd, h.p + 20 * pagesize,
+					3 * pagesize), 0, "CONTINUE 3 pages");
+	for (i = 0; i < 3; i++)
+		pfns[i] = h.pfn[0] + 20 + i;
+	for (fast = 0; fast < 2; fast++) {
+		args.addr = (unsigned long)(h.p + 20 * pagesize);
+		args.size = 3 * pagesize;
+		args.flags = PIN_LONGTERM_TEST_FLAG_USE_WRITE |
+			     (fast ? PIN_LONGTERM_TEST_FLAG_USE_FAST : 0);
+		acq = foll_pin_count("nr_foll_pin_acquired");
+		rel = foll_pin_count("nr_foll_pin_released");
+		if (ioctl(gup_fd, PIN_LONGTERM_TEST_START, &args)) {
+			ksft_print_msg("pin 3 pieces%s: %s\n", fast ? " (fast)" : "",
+				       strerror(errno));
+			*ok = false;
+			continue;
+		}
+		memset(seen, 0, sizeof(seen));
+		recs = tracker_records(pfns, 3, seen);
+		if (recs >= 0 && (recs != 3 || !seen[0] || !seen[1] || !seen[2])) {
+			ksft_print_msg("tracker: %d records, pfns %#lx..%#lx seen %d %d %d\n",
+				       recs, pfns[0], pfns[2], seen[0], seen[1],
+				       seen[2]);
+			*ok = false;
+		}
+		*ok &= expect_mapcount(h.pfn[0], 3, "pinned");
+		if (ioctl(gup_fd, PIN_LONGTERM_TEST_STOP)) {
+			ksft_print_msg("unpin: %s\n", strerror(errno));
+			*ok = false;
+		}
+		acq = foll_pin_count("nr_foll_pin_acquired") - acq;
+		rel = foll_pin_count("nr_foll_pin_released") - rel;
+		if (acq != 3 || rel != 3) {
+			ksft_print_msg("foll_pin: %llu acquired, %llu released, want 3\n",
+				       (unsigned long long)acq,
+				       (unsigned long long)rel);
+			*ok = false;
+		}
+		recs = tracker_records(pfns, 3, seen);
+		if (recs > 0) {
+			ksft_print_msg("tracker: %d records after unpin\n", recs);
+			*ok = false;
+		}
+	}
+	/* Over an unmapped piece: the fault is a SIGBUS, the pin EFAULT. */
+	args.addr = (unsigned long)(h.p + 22 * pagesize);
+	args.size = 2 * pagesize;
+	args.flags = PIN_LONGTERM_TEST_FLAG_USE_WRITE;
+	if (!ioctl(gup_fd, PIN_LONGTERM_TEST_START, &args)) {
+		ksft_print_msg("pin over an unmapped piece succeeded\n");
+		ioctl(gup_fd, PIN_LONGTERM_TEST_STOP);
+		*ok = false;
+	} else if (errno != EFAULT) {
+		ksft_print_msg("pin over an unmapped piece: %s, want EFAULT\n",
+			       strerror(errno));
+		*ok = false;
+	}
+	*ok &= expect_mapcount(h.pfn[0], 3, "after the pins");
+	hgm_teardown(&h);
+	return NULL;
+}
+
+/*
+ * Punch-hole while a 4 KiB piece is pinned: the mapping goes (mapcount 0),
+ * the pin keeps the orphan folio out of the pool, and the unpin returns it
+ * (free_hugepages); the tracker's check at free stays quiet (freed_pinned).
+ */
+static const char *t_punch_pinned(size_t hs, bool *ok)
+{
+	struct pin_longterm_test args = { .flags = PIN_LONGTERM_TEST_FLAG_USE_WRITE };
+	unsigned long nfree;
+	struct hgm h;
+
+	*ok = false;
+	if (gup_fd < 0)
+		return "no " GUP_TEST_FILE " (CONFIG_GUP_TEST)";
+	if (!hgm_setup(&h, hs, 1, 0))
+		return NULL;
+	*ok = true;
+	*ok &= expect_err(uffd_continue(h.uffd, h.p + 9 * pagesize, pagesize), 0,
+			  "CONTINUE 1 page");
+	args.addr = (unsigned long)(h.p + 9 * pagesize);
+	args.size = pagesize;
+	if (ioctl(gup_fd, PIN_LONGTERM_TEST_START, &args)) {
+		ksft_print_msg("pin: %s\n", strerror(errno));
+		*ok = false;
+		hgm_teardown(&h);
+		return NULL;
+	}
+	nfree = free_pages(hs);
+	if (fallocate(h.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, hs)) {
+		ksft_print_msg("punch hole: %s\n", strerror(errno));
+		*ok = false;
+	}
+	*ok &= expect_mapcount(h.pfn[0], 0, "pinned, after punch-hole");
+	if (present(h.p + 9 * pagesize)) {
+		ksft_print_msg("still mapped after punch-hole\n");
+		*ok = false;
+	}
+	if (free_pages(hs) != nfree) {
+		ksft_print_msg("the pinned folio went back to the pool at punch-hole\n");
+		*ok = false;
+	}
+	if (ioctl(gup_fd, PIN_LONGTERM_TEST_STOP)) {
+		ksft_print_msg("unpin: %s\n", strerror(errno));
+		*ok = false;
+	}
+	if (free_pages(hs) != nfree + 1) {
+		ksft_print_msg("unpin: %lu free huge pages, want %lu\n",
+			       free_pages(hs), nfree + 1);
+		*ok = false;
+	}
+	hgm_teardown(&h);
+	return NULL;
+}
+
+static const struct hcase hgm_cases[] = {
+	{ "CONTINUE 4 KiB pieces in random order", t_continue_random },
+	{ "CONTINUE ranges across huge pages; whole pages stay huge", t_continue_ranges },
+	{ "minor faults at PAGE_SIZE resolved by 4 KiB CONTINUEs", t_minor_faults },
+	{ "SIGBUS mode: only the pieces not CONTINUEd fault", t_sigbus },
+	{ "bad CONTINUEs: EINVAL, EFAULT; nothing mapped", t_continue_bad },
+	{ "uffd-wp and MADV_SPLIT: EINVAL both ways", t_uffd_wp },
+	{ "mapcount 0 after MADV_DONTNEED and punch-hole", t_unmap_paths },
+	{ "after UFFDIO_UNREGISTER: faults map 4 KiB next to 4 KiB", t_after_unregister },
+};
+
+#define NR_HGM_CASES	ARRAY_SIZE(hgm_cases)
+
+struct pcase {
+	const char *name;
+	const char *(*fn)(size_t hs, bool *ok);
+};
+
+static const struct pcase pin_cases[] = {
+	{ "pins of 4 KiB pieces: tracker pfns exact, foll_pin balanced", t_pins },
+	{ "punch-hole while pinned: orphan freed at unpin", t_punch_pinned },
+};
+
+#define NR_PIN_CASES	ARRAY_SIZE(pin_cases)
 
 static void run_size(size_t hs)
 {
@@ -598,8 +1529,35 @@ static void run_size(size_t hs)
 		ksft_test_result(hcases[i].fn(hs), "%s (%zu kB)\n",
 				 hcases[i].name, hs >> 10);
 	}
+	if (!skip && nfree < 2) {
+		snprintf(reason, sizeof(reason), "%lu free %zu kB pages, need 2",
+			 nfree, hs >> 10);
+		skip = reason;
+	}
+	for (i = 0; i < NR_HGM_CASES; i++) {
+		if (skip) {
+			ksft_test_result_skip("%s (%zu kB): %s\n",
+					      hgm_cases[i].name, hs >> 10, skip);
+			continue;
+		}
+		ksft_test_result(hgm_cases[i].fn(hs), "%s (%zu kB)\n",
+				 hgm_cases[i].name, hs >> 10);
+	}
+	for (i = 0; i < NR_PIN_CASES; i++) {
+		const char *why = skip;
+
+		if (!why)
+			why = pin_cases[i].fn(hs, &ok);
+		if (why)
+			ksft_test_result_skip("%s (%zu kB): %s\n",
+					      pin_cases[i].name, hs >> 10, why);
+		else
+			ksft_test_result(ok, "%s (%zu kB)\n",
+					 pin_cases[i].name, hs >> 10);
+	}
 	if (hs != SZ_2M)
 		return;
+	skip = skip_all;
 	if (!skip && nfree < 4) {
 		snprintf(reason, sizeof(reason), "%lu free 2048 kB pages, need 4",
 			 nfree);
@@ -641,11 +1599,16 @@ int main(void)
 {
 	pagesize = getpagesize();
 	ksft_print_header();
-	ksft_set_plan(2 * NR_HCASES + 1 + 1);
+	ksft_set_plan(2 * (NR_HCASES + NR_HGM_CASES + NR_PIN_CASES) + 1 + 1);
+	srandom(getpid());
 
 	pagemap_fd = open("/proc/self/pagemap", O_RDONLY);
 	if (pagemap_fd < 0)
 		ksft_exit_fail_msg("/proc/self/pagemap: %s\n", strerror(errno));
+	kpagecount_fd = open("/proc/kpagecount", O_RDONLY);
+	if (kpagecount_fd < 0)
+		ksft_exit_fail_msg("/proc/kpagecount: %s\n", strerror(errno));
+	gup_fd = open(GUP_TEST_FILE, O_RDWR);
 	probe();
 	if (skip_all)
 		ksft_print_msg("%s\n", skip_all);

@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * HugeTLB high-granularity mapping (HGM-lite): 4 KiB UFFDIO_CONTINUE and
+ * faults below the hstate-level entry of a VM_HUGETLB_HGM VMA, and zapping
+ * such mappings. The rules (which entries can be tables, which locks keep
+ * them stable) are in <linux/hugetlb_hgm.h>.
+ */
+#include <linux/hugetlb.h>
+#include <linux/hugetlb_hgm.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/pgtable.h>
+#include <linux/userfaultfd_k.h>
+#include <linux/pgalloc.h>
+#include <asm/tlb.h>
+
+/*
+ * Every 4 KiB leaf holds a folio reference, so a 1 GiB folio mapped 4 KiB
+ * at a time in many VMAs could overflow its reference count. Refuse a new
+ * leaf once half of the range is used: the other half is left to pins and
+ * transient references (pin_user_pages() of a whole 1 GiB folio adds 2^18).
+ */
+#define HGM_MAX_FOLIO_REFS	(INT_MAX / 2)
+
+/* The PMD entry for @addr below the hstate-level entry @hptep. */
+static pmd_t *hgm_pmd(struct hstate *h, pte_t *hptep, unsigned long addr)
+{
+	if (huge_page_size(h) == PUD_SIZE)
+		return pmd_offset((pud_t *)hptep, addr);
+	return (pmd_t *)hptep;
+}
+
+/*
+ * The PTE for @addr below the hstate-level entry @hptep, mapped and
+ * locked; or NULL with *@err: -ENOENT if a table is missing, -EEXIST if
+ * the hstate-level entry (or the PMD entry below a 1 GiB one) is something
+ * else than none or a table (a huge leaf, a migration, hwpoison or marker
+ * entry), -EAGAIN if the PTE table went away. Needs the hugetlb VMA lock.
+ */
+static pte_t *hgm_pte_lock(struct vm_area_struct *vma, pte_t *hptep,
+			   unsigned long addr, spinlock_t **ptlp, int *err)
+{
+	struct hstate *h = hstate_vma(vma);
+	pte_t hpte = huge_ptep_get(vma->vm_mm, addr, hptep);
+	pmd_t *pmd, pmdval;
+	pte_t *pte;
+
+	if (huge_pte_none(hpte)) {
+		*err = -ENOENT;
+		return NULL;
+	}
+	if (!hugetlb_hgm_table(vma, hpte)) {
+		*err = -EEXIST;
+		return NULL;
+	}
+	pmd = hgm_pmd(h, hptep, addr);
+	if (huge_page_size(h) == PUD_SIZE) {
+		pmdval = pmdp_get(pmd);
+		if (pmd_none(pmdval)) {
+			*err = -ENOENT;
+			return NULL;
+		}
+		if (!pmd_present(pmdval) || pmd_leaf(pmdval)) {
+			*err = -EEXIST;
+			return NULL;
+		}
+	}
+	pte = pte_offset_map_lock(vma->vm_mm, pmd, addr, ptlp);
+	if (!pte)
+		*err = -EAGAIN;
+	return pte;
+}
+
+/*
+ * Allocate the tables below the hstate-level entry for @addr. Called with
+ * the hugetlb fault mutex of the huge page held and without the VMA lock,
+ * which is taken for writing (see <linux/hugetlb_hgm.h>).
+ */
+static int hgm_alloc_tables(struct vm_area_struct *vma, unsigned long addr)
+{
+	struct hstate *h = hstate_vma(vma);
+	struct mm_struct *mm = vma->vm_mm;
+	pte_t *hptep, hpte;
+	pmd_t *pmd, pmdval;
+	int ret = 0;
+
+	/* No VMA lock (its allocation failed at mmap): no safe way to add. */
+	if (!__vma_shareable_lock(vma))
+		return -ENOMEM;
+	hugetlb_vma_lock_write(vma);
+	hptep = huge_pte_alloc(mm, vma, addr & huge_page_mask(h),
+			       huge_page_size(h));
+	if (!hptep) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	hpte = huge_ptep_get(mm, addr, hptep);
+	if (!huge_pte_none(hpte) && !hugetlb_hgm_table(vma, hpte)) {
+		ret = -EEXIST;
+		goto out;
+	}
+	if (huge_page_size(h) == PUD_SIZE) {
+		pmd = pmd_alloc(mm, (pud_t *)hptep, addr);
+		if (!pmd) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	} else {
+		pmd = (pmd_t *)hptep;
+	}
+	pmdval = pmdp_get(pmd);
+	if (!pmd_none(pmdval) && (!pmd_present(pmdval) || pmd_leaf(pmdval))) {
+		ret = -EEXIST;
+		goto out;
+	}
+	if (pte_alloc(mm, pmd))
+		ret = -ENOMEM;
+out:
+	hugetlb_vma_unlock_write(vma);
+	return ret;
+}
+
+/*
+ * Map the 4 KiB piece of @folio at @addr with a PTE, if that PTE is none.
+ * Needs the fault mutex, the VMA lock for reading and the folio lock.
+ */
+static int hgm_map_pte(struct vm_area_struct *vma, pte_t *hptep,
+		       unsigned long addr, struct folio *folio)
+{
+	struct hstate *h = hstate_vma(vma);
+	struct mm_struct *mm = vma->vm_mm;
+	struct page *page;
+	spinlock_t *ptl;	/* of the PTE table, or the hstate level */
+	pte_t *pte, entry;
+	int err;
+
+	pte = hgm_pte_lock(vma, hptep, addr, &ptl, &err);
+	if (!pte)
+		return err;
+	err = -EEXIST;
+	if (!pte_none(ptep_get(pte)))
+		goto unlock;
+	err = -ENOMEM;
+	if (folio_ref_count(folio) >= HGM_MAX_FOLIO_REFS)
+		goto unlock;
+
+	page = folio_page(folio, (addr & ~huge_page_mask(h)) >> PAGE_SHIFT);
+	/* Dirty, as every hugetlb UFFDIO_CONTINUE and shared fault maps. */
+	entry = pte_mkyoung(pte_mkdirty(mk_pte(page, vma->vm_page_prot)));
+	if (vma->vm_flags & VM_WRITE)
+		entry = pte_mkwrite(entry, vma);
+	hugetlb_hgm_add_rmap(folio, page);
+	set_pte_at(mm, addr, pte, entry);
+	hugetlb_count_add(1, mm);
+	update_mmu_cache(vma, addr, pte);
+	err = 0;
+unlock:
+	pte_unmap_unlock(pte, ptl);
+	return err;
+}
+
+/**
+ * hugetlb_hgm_mfill_continue - UFFDIO_CONTINUE of the 4 KiB page at @addr
+ * @vma: a VM_HUGETLB_HGM VMA
+ * @addr: page-aligned address in @vma
+ *
+ * Maps exactly that page of the page cache folio with a PTE below the
+ * hstate-level entry, allocating the tables. Errors as for a huge page
+ * CONTINUE: -EEXIST if that page (or the whole huge page) is mapped,
+ * -EFAULT if the page cache has no folio there, -EIO if it is poisoned;
+ * also -ENOMEM (no memory, or the folio's reference count has no headroom
+ * left) and -EAGAIN (the tables were zapped repeatedly meanwhile).
+ */
+int hugetlb_hgm_mfill_continue(struct vm_area_struct *vma, unsigned long addr)
+{
+	struct address_space *mapping = vma->vm_file->f_mapping;
+	struct hstate *h = hstate_vma(vma);
+	unsigned long haddr = addr & huge_page_mask(h);
+	pgoff_t idx = hugetlb_linear_page_index(vma, addr);
+	u32 hash = hugetlb_fault_mutex_hash(mapping, idx);
+	struct folio *folio;
+	spinlock_t *ptl;	/* of the PTE table, or the hstate level */
+	pte_t *hptep, *pte;
+	int err, tries;
+
+	mutex_lock(&hugetlb_fault_mutex_table[hash]);
+	/* No tables for a hole: truncation needs the fault mutex we hold. */
+	folio = filemap_lock_hugetlb_folio(h, mapping, idx);
+	if (IS_ERR(folio)) {
+		err = -EFAULT;
+		goto out_mutex;
+	}
+	folio_unlock(folio);
+	folio_put(folio);
+
+	for (tries = 0; ; tries++) {
+		hugetlb_vma_lock_read(vma);
+		hptep = hugetlb_walk(vma, haddr, huge_page_size(h));
+		err = -ENOENT;
+		if (hptep) {
+			pte = hgm_pte_lock(vma, hptep, addr, &ptl, &err);
+			if (pte) {
+				pte_unmap_unlock(pte, ptl);
+				break;
+			}
+		}
+		hugetlb_vma_unlock_read(vma);
+		if (err != -ENOENT)
+			goto out_mutex;
+		if (tries == 3) {
+			err = -EAGAIN;
+			goto out_mutex;
+		}
+		err = hgm_alloc_tables(vma, addr);
+		if (err)
+			goto out_mutex;
+	}
+
+	folio = filemap_lock_hugetlb_folio(h, mapping, idx);
+	if (IS_ERR(folio)) {
+		err = -EFAULT;
+		goto out_vma;
+	}
+	if (folio_test_hwpoison(folio))
+		err = -EIO;
+	else
+		err = hgm_map_pte(vma, hptep, addr, folio);
+	folio_unlock(folio);
+	folio_put(folio);
+out_vma:
+	hugetlb_vma_unlock_read(vma);
+out_mutex:
+	mutex_unlock(&hugetlb_fault_mutex_table[hash]);
+	return err;
+}
+
+/**
+ * hugetlb_hgm_handle_minor - handle_userfault() of a minor fault on a
+ * VM_HUGETLB_HGM VMA, reported at PAGE_SIZE
+ * @vmf: the hugetlb fault, whose address is the huge page's
+ *
+ * UFFDIO_CONTINUE can map that 4 KiB page, and wakes the faults whose
+ * reported address is in the range it mapped. The address of a vm_fault
+ * is const: report from a copy (handle_userfault() writes nothing back).
+ * Called without the VMA lock and the fault mutex, as handle_userfault().
+ */
+vm_fault_t hugetlb_hgm_handle_minor(struct vm_fault *vmf)
+{
+	struct vm_fault vmf_4k = {
+		.vma = vmf->vma,
+		.gfp_mask = vmf->gfp_mask,
+		.pgoff = vmf->pgoff,
+		.address = vmf->real_address & PAGE_MASK,
+		.real_address = vmf->real_address,
+		.flags = vmf->flags,
+	};
+
+	return handle_userfault(&vmf_4k, VM_UFFD_MINOR);
+}
+
+/**
+ * hugetlb_hgm_fault - fault on a VM_HUGETLB_HGM VMA whose hstate-level
+ * entry is a table
+ * @mapping: the file's mapping
+ * @vmf: as set up by hugetlb_fault(), with vmf->pte the hstate-level entry
+ *
+ * Called with the fault mutex and the VMA lock (read) held; drops both.
+ * A present 4 KiB leaf means another thread won (or the fault was
+ * spurious). For a none one: a minor userfault at PAGE_SIZE if the VMA is
+ * registered for minor faults, otherwise the 4 KiB piece of the page cache
+ * folio is mapped. No folio in the page cache is a SIGBUS, as for a
+ * shared mapping past the end of its file.
+ */
+vm_fault_t hugetlb_hgm_fault(struct address_space *mapping,
+			     struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct hstate *h = hstate_vma(vma);
+	unsigned long addr = vmf->real_address & PAGE_MASK;
+	u32 hash = hugetlb_fault_mutex_hash(mapping, vmf->pgoff);
+	struct folio *folio;
+	vm_fault_t ret = 0;
+	spinlock_t *ptl;	/* of the PTE table, or the hstate level */
+	pte_t *pte;
+	int err;
+
+	pte = hgm_pte_lock(vma, vmf->pte, addr, &ptl, &err);
+	if (pte) {
+		bool none = pte_none(ptep_get(pte));
+
+		pte_unmap_unlock(pte, ptl);
+		if (!none)
+			goto out;
+	} else if (err != -ENOENT) {
+		goto out;
+	}
+
+	folio = filemap_lock_hugetlb_folio(h, mapping, vmf->pgoff);
+	if (IS_ERR(folio)) {
+		ret = VM_FAULT_SIGBUS;
+		goto out;
+	}
+	if (unlikely(folio_test_hwpoison(folio))) {
+		ret = VM_FAULT_HWPOISON_LARGE |
+		      VM_FAULT_SET_HINDEX(hstate_index(h));
+		goto out_folio;
+	}
+	if (userfaultfd_minor(vma)) {
+		folio_unlock(folio);
+		folio_put(folio);
+		hugetlb_vma_unlock_read(vma);
+		mutex_unlock(&hugetlb_fault_mutex_table[hash]);
+		return hugetlb_hgm_handle_minor(vmf);
+	}
+	if (!pte) {
+		/* A 1 GiB page without a PTE table here yet: make it, retry. */
+		folio_unlock(folio);
+		folio_put(folio);
+		hugetlb_vma_unlock_read(vma);
+		err = hgm_alloc_tables(vma, addr);
+		mutex_unlock(&hugetlb_fault_mutex_table[hash]);
+		return err == -ENOMEM ? VM_FAULT_OOM : 0;
+	}
+	err = hgm_map_pte(vma, vmf->pte, addr, folio);
+	/* No headroom in the reference count: as for a failed allocation. */
+	if (err == -ENOMEM)
+		ret = VM_FAULT_SIGBUS;
+out_folio:
+	folio_unlock(folio);
+	folio_put(folio);
+out:
+	hugetlb_vma_unlock_read(vma);
+	mutex_unlock(&hugetlb_fault_mutex_table[hash]);
+	return ret;
+}
+
+/*
+ * Is the 4 KiB entry for @addr below the hstate-level table @hptep none
+ * (or its table missing)? Lockless, for userfaultfd's must_wait, which
+ * holds the VMA lock for reading: the tables cannot go away.
+ */
+bool hugetlb_hgm_pte_none(struct vm_area_struct *vma, pte_t *hptep,
+			  unsigned long addr)
+{
+	pmd_t *pmd = hgm_pmd(hstate_vma(vma), hptep, addr);
+	pmd_t pmdval = pmdp_get_lockless(pmd);
+	bool none;
+	pte_t *pte;
+
+	if (pmd_none(pmdval))
+		return true;
+	if (!pmd_present(pmdval) || pmd_leaf(pmdval))
+		return false;
+	pte = pte_offset_map(pmd, addr);
+	if (!pte)
+		return true;
+	none = pte_none(ptep_get(pte));
+	pte_unmap(pte);
+	return none;
+}
+
+/*
+ * Clear the 4 KiB leaves in the PTE table below @pmd. Their mapcounts go
+ * now; their references go with the mmu_gather, batched per folio.
+ */
+static void hgm_zap_ptes(struct mmu_gather *tlb, struct vm_area_struct *vma,
+			 pmd_t *pmd, unsigned long addr, unsigned long end)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct folio *batch_folio = NULL;
+	struct page *batch_page = NULL;
+	pte_t *start_pte, *pte;
+	unsigned int nr;
+	spinlock_t *ptl;	/* of the PTE table, or the hstate level */
+	bool full;
+
+again:
+	nr = 0;
+	full = false;
+	start_pte = pte_offset_map_lock(mm, pmd, addr, &ptl);
+	if (!start_pte)
+		return;
+	for (pte = start_pte; addr < end; addr += PAGE_SIZE, pte++) {
+		pte_t ptent = ptep_get(pte);
+		struct folio *folio = NULL;
+		struct page *page = NULL;
+
+		if (pte_none(ptent))
+			continue;
+		if (pte_present(ptent)) {
+			page = pte_page(ptent);
+			folio = page_folio(page);
+			if (nr && folio != batch_folio) {
+				full = __tlb_remove_folio_pages(tlb, batch_page,
+								nr, false);
+				nr = 0;
+				if (full)
+					break;
+			}
+		}
+		ptent = ptep_get_and_clear_full(mm, addr, pte, tlb->fullmm);
+		tlb_remove_tlb_entry(tlb, pte, addr);
+		/* HGM-lite makes no 4 KiB swap or marker entries. */
+		if (!folio)
+			continue;
+		if (pte_dirty(ptent))
+			folio_mark_dirty(folio);
+		hugetlb_hgm_remove_rmap(folio, page);
+		hugetlb_count_sub(1, mm);
+		if (!nr) {
+			batch_folio = folio;
+			batch_page = page;
+		}
+		nr++;
+	}
+	if (nr)
+		full = __tlb_remove_folio_pages(tlb, batch_page, nr, false);
+	pte_unmap_unlock(start_pte, ptl);
+	if (full) {
+		tlb_flush_mmu(tlb);
+		if (addr < end)
+			goto again;
+	}
+}
+
+static void hgm_free_pte_table(struct mmu_gather *tlb, struct mm_struct *mm,
+			       pmd_t *pmd, unsigned long addr)
+{
+	spinlock_t *ptl = pmd_lock(mm, pmd);
+	pmd_t pmdval = pmdp_get(pmd);
+
+	pmd_clear(pmd);
+	spin_unlock(ptl);
+	pte_free_tlb(tlb, pmd_pgtable(pmdval), addr);
+	mm_dec_nr_ptes(mm);
+}
+
+/**
+ * hugetlb_hgm_zap - unmap a huge page mapped at high granularity
+ * @tlb: the mmu_gather of the zap
+ * @vma: a VM_HUGETLB_HGM VMA
+ * @hptep: its hstate-level entry for @haddr, a table
+ * @haddr: huge page aligned address
+ *
+ * Clears every 4 KiB leaf below @hptep and frees the tables, leaving the
+ * hstate-level entry none: zaps of hugetlb VMAs always cover whole huge
+ * pages. Called with the VMA lock held for writing and i_mmap_rwsem.
+ */
+void hugetlb_hgm_zap(struct mmu_gather *tlb, struct vm_area_struct *vma,
+		     pte_t *hptep, unsigned long haddr)
+{
+	struct hstate *h = hstate_vma(vma);
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long end = haddr + huge_page_size(h), addr;
+	pmd_t *pmd, *pmd_table;
+	spinlock_t *ptl;	/* of the PTE table, or the hstate level */
+	pud_t pudval;
+
+	if (huge_page_size(h) == PMD_SIZE) {
+		pmd = (pmd_t *)hptep;
+		hgm_zap_ptes(tlb, vma, pmd, haddr, end);
+		hgm_free_pte_table(tlb, mm, pmd, haddr);
+	} else {
+		pmd_table = pmd_offset((pud_t *)hptep, haddr);
+		for (addr = haddr, pmd = pmd_table; addr < end;
+		     addr += PMD_SIZE, pmd++) {
+			pmd_t pmdval = pmdp_get(pmd);
+
+			/* HGM-lite maps no 2 MiB pieces of a 1 GiB page. */
+			if (!pmd_present(pmdval) || pmd_leaf(pmdval))
+				continue;
+			hgm_zap_ptes(tlb, vma, pmd, addr, addr + PMD_SIZE);
+			hgm_free_pte_table(tlb, mm, pmd, addr);
+		}
+		ptl = huge_pte_lock(h, mm, hptep);
+		pudval = pudp_get((pud_t *)hptep);
+		pud_clear((pud_t *)hptep);
+		spin_unlock(ptl);
+		pmd_free_tlb(tlb, pud_pgtable(pudval), haddr);
+		mm_dec_nr_pmds(mm);
+	}
+	tlb_remove_huge_tlb_entry(h, tlb, hptep, haddr);
+}
