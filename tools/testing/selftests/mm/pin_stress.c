@@ -550,7 +550,8 @@ static int wp_setup(void)
 
 int main(int argc, char **argv)
 {
-	unsigned long seconds = 60, elapsed = 0;
+	unsigned long seconds = 60, elapsed = 0, reported = 0;
+	struct timespec t0, t;
 	long acq0, rel0, bad0, freed0, acq, rel, listed = 0;
 	pthread_t th[NR_KINDS + 3];
 	int nth = 0, i, opt, uffd, fd;
@@ -606,9 +607,11 @@ int main(int argc, char **argv)
 	if (uffd >= 0)
 		pthread_create(&th[nth++], NULL, wp_thread, &uffd);
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (elapsed < seconds) {
-		sleep(1);
-		elapsed++;
+		sleep(5);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		elapsed = t.tv_sec - t0.tv_sec;
 		if (tracker_on && (summary_read("bad_unpins") != bad0 ||
 				   summary_read("freed_pinned") != freed0) && events_ok) {
 			ksft_print_msg("%lu s: bad_unpins %ld -> %ld, freed_pinned %ld -> %ld\n",
@@ -616,9 +619,11 @@ int main(int argc, char **argv)
 				       summary_read("freed_pinned"));
 			events_ok = false;
 		}
-		if (elapsed % 30 == 0)
+		if (elapsed / 10 != reported) {
+			reported = elapsed / 10;
 			ksft_print_msg("%lu s: rounds pin %lu, gup %lu, fork %lu, wp %lu\n",
 				       elapsed, rounds_pin, rounds_gup, rounds_fork, rounds_wp);
+		}
 	}
 	__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
 	for (i = 0; i < nth; i++)
