@@ -11,4 +11,4 @@ FUZZ_SECS=${FUZZ_SECS:-60}
 seed=${FUZZ_SEED:+ -s $FUZZ_SEED}
 echo "pin_fuzz|$((FUZZ_SECS + 240))||tap|$ST/pin_fuzz -t $FUZZ_SECS$seed"
 STRESS_SECS=${STRESS_SECS:-60}
-echo "pin_stress|$((STRESS_SECS + 240))||tap|$ST/pin_stress -t $STRESS_SECS"
+echo "pin_stress|$((2 * STRESS_SECS + 300))||tap|$ST/pin_stress -t $STRESS_SECS"

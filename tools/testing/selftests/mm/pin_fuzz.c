@@ -757,12 +757,11 @@ static void longterm_stop_all(void)
 
 static uint64_t random_categories(void)
 {
-	uint64_t c = rnd() & 0x3ff;	/* PAGE_IS_WPALLOWED .. PAGE_IS_PINNED */
+	/* PAGE_IS_WPALLOWED .. PAGE_IS_SOFT_DIRTY, and PAGE_IS_PINNED */
+	uint64_t c = rnd() & (0xff | PAGE_IS_PINNED);
 
-	if (one_in(4))
-		c |= PAGE_IS_PINNED;
-	if (one_in(16))
-		c |= rnd();		/* unknown categories: EINVAL */
+	if (one_in(32))
+		c |= rnd();		/* unknown categories (bit 8 too): EINVAL */
 	return c;
 }
 
@@ -782,7 +781,8 @@ static void op_scan(void)
 		len = s->size;
 	}
 	arg.size = one_in(16) ? rnd_below(2 * sizeof(arg)) : sizeof(arg);
-	arg.flags = one_in(4) ? rnd() & 0xf : rnd() & 0x3;
+	/* WP_MATCHING, CHECK_WPASYNC; now and then bits 2 and 3 (unknown?) */
+	arg.flags = one_in(8) ? rnd() & 0xf : rnd() & 0x3;
 	if (one_in(16))
 		arg.flags = rnd();
 	arg.start = addr;
