@@ -18,6 +18,9 @@
 #   make compile-test build the drivers the series touches (W=1, sparse)
 #   make check-off    the VM part of make check with the pin tracker compiled
 #                     in but booted off
+#   make check-debug  the VM part of make check on the debug kernel (KASAN,
+#                     lockdep, DEBUG_VM_PGFLAGS, PAGE_TABLE_CHECK,
+#                     DEBUG_PAGEALLOC, DEBUG_LIST, KFENCE), stress 10 min
 #   make bench        gup_test get/put times: baseline kernel (no tracker),
 #                     tracker compiled in but off, and on (alternating
 #                     boots; medians and ratios; page_ext bytes per page)
@@ -33,7 +36,7 @@
 export KSRC ACCEL VARIANT
 SHELL := /bin/bash
 
-.PHONY: all check deps tree kernel selftests series bisect-check cocci-report cocci-recall compile-test check-off bench bench-rdma bench-uffd clean
+.PHONY: all check check-debug deps tree kernel selftests series bisect-check cocci-report cocci-recall compile-test check-off bench bench-rdma bench-uffd clean
 
 all: deps
 	SKIP_HOST=1 SHOW_OUTPUT=1 ci/check.sh vm/plans/demo.sh
@@ -43,6 +46,15 @@ check: deps
 
 check-off: deps
 	PIN_TRACKER=off SKIP_HOST=1 ci/check.sh vm/plans/check-off.sh
+
+# Its own build directory (build/obj-debug) and ccache directory, so that
+# it does not evict the test kernel's objects. Timeouts of the plan lines
+# are scaled (vm/plans/check-debug.sh); PLANS=a,b runs only those plans.
+CCACHE_DEBUG_DIR ?= $(HOME)/.cache/ccache-debug
+check-debug: deps
+	VARIANT=debug SKIP_HOST=1 CCACHE_DIR=$(CCACHE_DEBUG_DIR) \
+	VM_TIMEOUT=$${VM_TIMEOUT:-28800} VM_APPEND="panic_on_warn=0 $${VM_APPEND:-}" \
+	ci/check.sh vm/plans/check-debug.sh
 
 deps:
 	@ci/deps.sh

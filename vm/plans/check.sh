@@ -59,3 +59,8 @@ echo "hugetlb_hgm|600||tap|$ST/hugetlb_hgm"
 # O_DIRECT overlapping a long-term pin; then zero and boundary GUP-fast
 # requests, last because an oops there can leave the kernel unusable.
 "$(dirname "$0")/pin_tracker_io.sh" "$ST"
+
+# Seeded fuzz of gup_test, PAGEMAP_SCAN, userfaultfd and the tracker's
+# debugfs files, and the concurrency stress (vm/plans/fuzz.sh); after the
+# boundary probes, for the same reason.
+"$(dirname "$0")/fuzz.sh" "$ST"
