@@ -248,6 +248,28 @@ def splats(lines):
     return found
 
 
+KILL_RE = re.compile(r'segfault at|Killed process|killed as a result|'
+                     r'potentially unexpected fatal signal|Out of memory|'
+                     r'trap .* in ')
+
+
+def no_verdict_reason(lines, rc, klines):
+    """Why a program stopped in the middle of a case: its exit status, its
+    last line of output (err() messages go there) and the kernel's last
+    word about a killed process, so that a one-off failure in CI can be
+    understood from the summary alone."""
+    bits = ['no verdict printed']
+    if rc is not None:
+        bits.append('exit status %d' % rc)
+    tail = [x.strip() for x in lines if x.strip()]
+    if tail:
+        bits.append('last output: ' + tail[-1][:200])
+    kill = [x.strip() for x in klines if KILL_RE.search(x)]
+    if kill:
+        bits.append('kernel: ' + kill[-1][:200])
+    return '; '.join(bits)
+
+
 def parse_ktap_kernel(suite, lines):
     """KUnit results from the boot log: the cases of each suite."""
     if not any('KTAP version' in x for x in lines):
@@ -339,9 +361,12 @@ def parse_vm(plan_path, rundir):
             elif rc not in (0, 4) and not any(r['result'] == 'fail' for r in res):
                 res.append(case(suite, suite, 'fail',
                                 'exit status %d with no failed case' % rc))
+        klines = ksegs.get(suite, [])
+        for r in res:
+            if r['result'] == 'fail' and r['reason'] == 'no verdict printed':
+                r['reason'] = no_verdict_reason(lines, rc, klines)
         out.extend(res)
         # Kernel splats during this test.
-        klines = ksegs.get(suite, [])
         hits = splats(klines)
         expect = re.compile(t['expect']) if t['expect'] else None
         unexpected = [i for i in hits if not (expect and expect.search(klines[i]))]

@@ -77,6 +77,20 @@ def uffd_format():
 
 
 @case
+def no_verdict_says_why():
+    """A program that dies mid-case: its exit status, last output line
+    and the kernel's last word about it are in the reason."""
+    out = ['Testing a on anon... done', 'Testing b on hugetlb... ',
+           'ERROR: faulting process failed (errno=0, @uffd-unit-tests.c:865)']
+    r = run(['u|10||uffd|x'], seg('u', out, 1) + DONE,
+            kseg('u', ['[   9.1] u[77]: segfault at 0 ip 0 sp 0']))
+    f = [x for x in r if x['result'] == 'fail']
+    return (len(f) == 1 and 'exit status 1' in f[0]['reason'] and
+            'faulting process failed' in f[0]['reason'] and
+            'segfault' in f[0]['reason'])
+
+
+@case
 def warn_fails_the_test():
     r = run(['t|10||tap|x'], seg('t', TAP[:3] + ['ok 1 w']) + DONE,
             kseg('t', WARN))
