@@ -15,11 +15,22 @@
 //#   put_user_page{,s,s_dirty,s_dirty_lock}() (the 2019 names) -> unpin_*
 //# FOLL_GET is dropped from the flags, other flags are kept.
 //#
+//# Pages passed to a function defined elsewhere are judged by tree-wide
+//# facts: a list of kernel APIs that never release (sg table builders,
+//# dma_map_*(), kmap*(), page_to_pfn(), set_page_dirty*(), ...) and a
+//# cached index of the definitions in include/, mm/, lib/ and the driver,
+//# whose bodies are read for whether they release, keep or only read
+//# the pages.  Given a driver's files as one group (a --file-groups file,
+//# or all of them on one command line), the script converts storage shared
+//# across files of the driver (a field, a non-static helper whose callers
+//# are all in the group) and patches every file of the group together.
+//#
 //# Nothing is patched, and the site is reported with the reason, when the
 //# storage also holds pages from another source (alloc_page(), sg_page(),
-//# iov_iter_get_pages2(), ...), when the pages reach a function in another
-//# file that may release them, when the field is used by other files of the
-//# directory, when another get_user_pages*() call on the same storage cannot
+//# iov_iter_get_pages2(), ...), when the pages reach a function that
+//# releases or keeps them or whose definition is not found (the chain is
+//# named), when the field is used by files of the directory outside the
+//# group, when another get_user_pages*() call on the same storage cannot
 //# be converted, or when the file releases pages of unknown origin.
 //# References used only for the struct page or its pfn and dropped at once
 //# (cases 3 and 4) are reported and left alone.
@@ -29,8 +40,10 @@
 // Confidence: Moderate
 // Copyright: (C) 2025 Seed 51d73867 maintainers
 // Comments: Requires Python scripting (Debian's coccinelle has it).
-//  Only one file is seen at a time: releases in other files are found by a
-//  textual scan of the directory and make the script refuse, not convert.
+//  The facts index is cached in $GUP_FACTS_CACHE (default
+//  ~/.cache/cocci-gup-facts/) and refreshed for files whose size or mtime
+//  changed.  make coccicheck gives spatch one file at a time: cross-file
+//  storage is then refused, with the file that was not in the run named.
 // Options: --no-includes --include-headers
 //
 
