@@ -21,13 +21,14 @@
 #   make check-debug  the VM part of make check on the debug kernel (KASAN,
 #                     lockdep, DEBUG_VM_PGFLAGS, PAGE_TABLE_CHECK,
 #                     DEBUG_PAGEALLOC, DEBUG_LIST, KFENCE), stress 10 min
-#   make bench        gup_test get/put times: baseline kernel (no tracker),
-#                     tracker compiled in but off, and on (alternating
-#                     boots; medians and ratios; page_ext bytes per page)
+#   make bench        gup_test get/put times on bench kernels (no DEBUG_VM,
+#                     jump labels on): the unmodified base kernel, ours with
+#                     the tracker off, and on (alternating boots; medians
+#                     and ratios; page_ext bytes per page)
 #   make bench-rdma   ibv_reg_mr/ibv_dereg_mr of 1 GiB on rxe (4 KiB pages,
 #                     THP, hugetlb) with the pin tracker off and on
-#   make bench-uffd   PAGEMAP_SCAN over 1 GiB with and without PAGE_IS_PINNED
-#                     and PM_SCAN_PINNED_WRITTEN (medians and ratios)
+#   make bench-uffd   PAGEMAP_SCAN and write-protect rounds with and without
+#                     PAGE_IS_PINNED / UFFD_FEATURE_WP_PINNED (pin_wp -b)
 #   make clean        remove build/ (keeps nothing)
 #
 # KSRC=/path/to/linux-6.12.y uses that tree instead of Debian's
@@ -83,7 +84,8 @@ compile-test: tree
 	ci/cocci-compile-test.sh "$$(ci/pristine.sh --full)" build/compile-test
 
 bench: kernel
-	VARIANT=notracker ci/build-kernel.sh
+	VARIANT=bench ci/build-kernel.sh
+	VARIANT=bench+baseline ci/build-kernel.sh
 	ci/bench.sh
 
 bench-rdma: kernel

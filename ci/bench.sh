@@ -4,8 +4,9 @@
 # times on 512 MiB, anon and THP, with the pin tracker compiled in and
 # booted off, then on, alternating boots for ROUNDS rounds. Prints medians
 # per page and the on/off ratio (a ratio, not a threshold).
-# A baseline kernel without the tracker compiled in is added when
-# build/obj-notracker exists (VARIANT=notracker ci/build-kernel.sh).
+# `make bench` builds the bench kernel (vm/variant-bench.config: no
+# DEBUG_VM, jump labels on) and the unmodified baseline (the base tree
+# without our series, same config), measured in the same run.
 #
 # By default QEMU runs with -icount shift=0: guest time advances by 1 ns
 # per guest instruction, so gup_test's timings are instruction counts,
@@ -38,16 +39,28 @@ for mem in "-T" "-t"; do
 	done
 done
 
-kernels=("test:off" "test:on")
-[ -f "$BUILD/obj-notracker/arch/x86/boot/bzImage" ] && kernels=("notracker:off" "${kernels[@]}")
+# The bench kernels (VARIANT=bench: no DEBUG_VM, jump labels on) and the
+# unmodified baseline (VARIANT=bench+baseline: the base tree without our
+# series, same config) when built, as `make bench` does; otherwise the
+# test kernel, with the tracker compiled out as its baseline.
+if [ -f "$BUILD/obj-bench/arch/x86/boot/bzImage" ]; then
+	kernels=("bench:off" "bench:on")
+	[ -f "$BUILD/obj-bench+baseline/arch/x86/boot/bzImage" ] &&
+		kernels=("bench+baseline:off" "${kernels[@]}")
+else
+	kernels=("test:off" "test:on")
+	[ -f "$BUILD/obj-notracker/arch/x86/boot/bzImage" ] &&
+		kernels=("notracker:off" "${kernels[@]}")
+fi
+say "bench kernels: ${kernels[*]}"
 : >"$OUT/samples.txt"
 for r in $(seq "$ROUNDS"); do
 	for k in "${kernels[@]}"; do
 		obj=${k%%:*} mode=${k##*:}
 		label=$obj-$mode
-		[ "$obj" = notracker ] && label=baseline
-		[ "$label" = test-off ] && label=off
-		[ "$label" = test-on ] && label=on
+		case "$obj" in notracker | *baseline) label=baseline ;; esac
+		case "$label" in test-off | bench-off) label=off ;; esac
+		case "$label" in test-on | bench-on) label=on ;; esac
 		say "bench round $r: $label"
 		PIN_TRACKER=$mode vm/run-vm.sh "$BUILD/obj-$obj/arch/x86/boot/bzImage" "$PLAN" \
 			"$OUT/run-$label-$r" 1800 >/dev/null 2>&1 || true

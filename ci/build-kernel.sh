@@ -11,8 +11,17 @@ set -euo pipefail
 
 VARIANT=${VARIANT:-test}
 OBJ=$BUILD/obj-$VARIANT
-frags=("$SRC/kernel/configs/kvm_guest.config" "$TOP/vm/pintest.config")
-[ -f "$TOP/vm/variant-$VARIANT.config" ] && frags+=("$TOP/vm/variant-$VARIANT.config")
+# VARIANT=a+b layers vm/variant-a.config, then vm/variant-b.config.
+# A variant whose fragment says "# pintest: pristine" is built from the
+# unpatched base tree (ci/pristine.sh --full): the baseline of `make bench`.
+vfrags=()
+for v in ${VARIANT//+/ }; do
+	[ -f "$TOP/vm/variant-$v.config" ] && vfrags+=("$TOP/vm/variant-$v.config")
+done
+if [ ${#vfrags[@]} -gt 0 ] && grep -qx "# pintest: pristine" "${vfrags[@]}"; then
+	SRC=$("$TOP/ci/pristine.sh" --full)
+fi
+frags=("$SRC/kernel/configs/kvm_guest.config" "$TOP/vm/pintest.config" "${vfrags[@]}")
 
 KMAKE=(make -C "$SRC" O="$OBJ" -j"$(nproc)"
 	KBUILD_BUILD_TIMESTAMP="pintest" KBUILD_BUILD_USER=pintest

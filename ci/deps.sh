@@ -10,7 +10,7 @@ PKGS=(
 	qemu-system-x86 coreutils procps iproute2
 	libcap-dev libnuma-dev liburing-dev pkg-config
 	rdma-core ibverbs-providers ibverbs-utils libibverbs-dev python3-pyverbs
-	dosfstools e2fsprogs
+	dosfstools e2fsprogs trace-cmd
 )
 [ -n "${EXTRA_PKGS:-}" ] && read -r -a extra <<<"$EXTRA_PKGS" && PKGS+=("${extra[@]}")
 

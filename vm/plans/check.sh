@@ -36,6 +36,8 @@ echo "pagemap_ioctl|600||tap|$ST/pagemap_ioctl"
 # The DMA-pin tracker's own test (its mismatch reports are tested by the
 # KUnit suite at boot).
 echo "pin_tracker|600||tap|$ST/pin_tracker"
+# The page_pin/page_unpin tracepoints, with the tracker on or off.
+echo "pin_trace|300||tap|$ST/pin_trace"
 if [ "${PIN_TRACKER:-on}" = on ]; then
 	echo "tracker demo|120||tap|python3 $TOP/vm/demo-pin-tracker.py"
 fi

@@ -12,3 +12,6 @@ echo "rdma pingpong|300||tap|$R/pingpong.sh"
 echo "rdma-core tests|900||unittest|$R/rdma-core-tests.sh"
 echo "rdma-core pins balanced|60||tap|$R/pins-balanced.sh"
 echo "rdma_pin|600||tap|$R/setup.sh && $ST/../rdma_pin/rdma_pin"
+# "Who pinned this?" without the tracker: trace-cmd and the page_pin
+# tracepoints over one MR registration (the README's trace).
+echo "page_pin trace of an MR|300||tap|$TOP/vm/demo-page-pin-trace.sh"
