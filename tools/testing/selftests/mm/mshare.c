@@ -1206,6 +1206,96 @@ out:
 			 "pin untouched memory, the device sees sharers, EFAULT, balanced");
 }
 
+/* A process that pins 16 pages of the "pins2" region and exits, pinned. */
+static int pinner(void *arg)
+{
+	int fd, gfd;
+	char *m;
+
+	gfd = open("/sys/kernel/debug/gup_test", O_RDWR);
+	fd = open(p("pins2"), O_RDWR);
+	if (gfd < 0 || fd < 0)
+		return 10;
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED)
+		return 11;
+	if (pin(gfd, m, 16 * 4096, PIN_LONGTERM_TEST_FLAG_USE_WRITE))
+		return 12;
+	return 0;	/* exits holding the pins: closing gup_test unpins */
+}
+
+/* The creator of "pins2": maps and writes it, and exits. */
+static int creator(void *arg)
+{
+	char *m;
+	int fd, i;
+
+	fd = open(p("pins2"), O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0 || ftruncate(fd, align) || create(fd, anon(0, 2 * MiB)))
+		return 1;
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED)
+		return 2;
+	for (i = 0; i < 16; i++)
+		m[i * 4096] = 0x22;
+	return 0;
+}
+
+/*
+ * The pinner exits with its pins held: they are released. The creator
+ * exits while another process holds pins: nothing changes, the pinned
+ * pages stay mapped and shared. Pins and unpins balance.
+ */
+static void test_pin_exits(void)
+{
+	long acq, rel, acq2 = 0, rel2 = 0;
+	int fd, gfd, i;
+	char *m;
+
+	ok = true;
+	gfd = open("/sys/kernel/debug/gup_test", O_RDWR);
+	if (gfd < 0) {
+		ksft_test_result_skip("pins and exits: no gup_test: %s\n", strerror(errno));
+		return;
+	}
+	acq = vmstat_read("nr_foll_pin_acquired");
+	rel = vmstat_read("nr_foll_pin_released");
+	expect_child("creator", in_child(creator, NULL), 0);
+	expect_child("pinner exits pinned", in_child(pinner, NULL), 0);
+	fd = open(p("pins2"), O_RDWR);
+	expect("open", fd, 0);
+	m = fd < 0 ? MAP_FAILED : map_region(fd, PROT_READ | PROT_WRITE);
+	if (m != MAP_FAILED) {
+		expect("pin", pin(gfd, m, 16 * 4096, 0), 0);
+		ok &= device_sees(gfd, 0x22);
+		for (i = 0; i < 16; i++)
+			m[i * 4096] = 0x33;
+		ok &= device_sees(gfd, 0x33);
+		expect("unpin", ioctl(gfd, PIN_LONGTERM_TEST_STOP), 0);
+		munmap(m, align);
+	} else {
+		ok = false;
+	}
+	if (fd >= 0)
+		close(fd);
+	unlink(p("pins2"));
+	close(gfd);
+	for (i = 0; i < 10; i++) {
+		acq2 = vmstat_read("nr_foll_pin_acquired");
+		rel2 = vmstat_read("nr_foll_pin_released");
+		if (acq2 - acq == rel2 - rel)
+			break;
+		usleep(100000);
+	}
+	if (acq2 - acq != rel2 - rel || acq2 - acq < 32) {
+		ksft_print_msg("foll_pin: %ld acquired, %ld released\n",
+			       acq2 - acq, rel2 - rel);
+		ok = false;
+	}
+	ksft_test_result(ok, "pins: %s\n",
+			 "the pinner's exit unpins, the creator's exit changes nothing");
+}
+
 static void test_refusals(void)
 {
 	struct uffdio_register reg = { 0 };
@@ -1540,7 +1630,7 @@ int main(void)
 		ksft_exit_fail_msg("mount -t msharefs: %s\n", strerror(err));
 	}
 
-	ksft_set_plan(31);
+	ksft_set_plan(32);
 	ok = !statfs(root, &sf) && sf.f_type == MSHARE_MAGIC;
 	ksft_test_result(ok, "mount -t msharefs none DIR (f_type MSHARE_MAGIC)\n");
 	test_mount_point();
@@ -1572,6 +1662,7 @@ int main(void)
 	test_munmap();
 	test_refusals();
 	test_pins();
+	test_pin_exits();
 	test_namespace();
 	test_lifetime_unlink_open();
 	test_lifetime_close_linked();
