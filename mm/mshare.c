@@ -10,11 +10,19 @@
  * MSHAREFS_CREATE_MAPPING and MSHAREFS_UNMAP ioctls map shared anonymous
  * memory into the host mm and unmap it again. The host mm lives as long as
  * the inode: it is released when the file is unlinked and its last open
- * file is closed, or when msharefs is unmounted.
+ * file and mapping are gone, or when msharefs is unmounted.
  *
- * Mapping a region into processes (mmap() of the file, with the host's PUD
- * tables linked into each process) is not implemented yet: mmap() fails
- * with ENODEV. See Documentation/filesystems/msharefs.rst.
+ * Processes share a region by mmap() of the whole file (MAP_SHARED, at a
+ * MSHARE_ALIGN-aligned address): the resulting *sharer* VMA has no page
+ * tables of its own. On the first fault in each MSHARE_ALIGN slot, the
+ * sharer's P4D entry is pointed at the host's PUD table for that slot, and
+ * every fault is handled on the host VMA, in the host mm, under the host's
+ * mmap_lock. The host's PUD tables, and all page tables below them, are
+ * never freed while the region lives, so that a sharer may walk them under
+ * its own mmap_lock (GUP, /proc) without racing a host-side free. TLB
+ * flushes of the host mm flush every CPU, through an mmu notifier.
+ *
+ * See Documentation/filesystems/msharefs.rst.
  */
 
 #include <linux/file.h>
@@ -25,6 +33,8 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/mmu_notifier.h>
+#include <linux/mshare.h>
 #include <linux/mutex.h>
 #include <linux/pagemap.h>
 #include <linux/sched/mm.h>
@@ -32,6 +42,8 @@
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 #include <linux/workqueue.h>
+#include <asm/tlb.h>
+#include <asm/tlbflush.h>
 #include <uapi/linux/magic.h>
 #include <uapi/linux/msharefs.h>
 
@@ -48,12 +60,13 @@
 
 #define MSHARE_CREATE_FLAGS	(MAP_SHARED | MAP_FIXED | MAP_FIXED_NOREPLACE | \
 				 MAP_ANONYMOUS)
-#define MSHARE_CREATE_PROT	(PROT_READ | PROT_WRITE | PROT_EXEC)
+#define MSHARE_CREATE_PROT	(PROT_READ | PROT_WRITE)
 
 struct mshare_region {
 	struct mutex lock;	/* serialises size changes and ioctls */
 	struct mm_struct *mm;	/* host mm; NULL until the size is set */
 	unsigned long size;	/* 0 until set by ftruncate() */
+	struct mmu_notifier mn;	/* flushes the sharers' TLBs */
 };
 
 static const struct inode_operations msharefs_dir_inode_ops;
@@ -117,6 +130,88 @@ static struct mm_struct *mshare_alloc_host_mm(unsigned long size)
 }
 
 /*
+ * Every change to the host's page tables ends in a TLB flush of the host
+ * mm (flush_tlb_mm_range() or a batched flush), which calls this. The host
+ * mm runs on no CPU, but its entries are cached in the TLBs and
+ * paging-structure caches of every CPU that ran a sharer, under the
+ * sharers' PCIDs: flush them all. This is mshare v3's approach; tracking
+ * the sharers' mm_cpumask is an optimisation for later.
+ */
+static void mshare_invalidate_tlbs(struct mmu_notifier *mn,
+				   struct mm_struct *mm,
+				   unsigned long start, unsigned long end)
+{
+	flush_tlb_all();
+}
+
+static const struct mmu_notifier_ops mshare_mmu_notifier_ops = {
+	.arch_invalidate_secondary_tlbs = mshare_invalidate_tlbs,
+};
+
+static p4d_t *mshare_host_p4d(struct mm_struct *mm, unsigned long addr)
+{
+	return p4d_offset(pgd_offset(mm, addr), addr);
+}
+
+/*
+ * Allocate the host's PUD tables for the whole region, once, and mark them
+ * (PG_private) so that free_pgtables() never frees them and GUP-fast never
+ * walks them; with 5-level paging, also the P4D tables that hold them.
+ * Sharers link the PUD tables; they go away with the region.
+ */
+/*
+ * Unmark the region's PUD tables (and, with 5-level paging, the P4D tables
+ * above them), then free all the page tables of the host mm, which maps
+ * nothing any more: as exit_mmap() would, had it VMAs to go by.
+ */
+static void mshare_free_page_tables(struct mm_struct *mm, unsigned long size)
+{
+	unsigned long end = MSHARE_BASE + size, addr;
+	struct mmu_gather tlb;
+
+	mmap_write_lock(mm);
+	for (addr = MSHARE_BASE; addr < end; addr += MSHARE_ALIGN) {
+		pgd_t *pgd = pgd_offset(mm, addr);
+		p4d_t *p4d;
+
+		if (!pgd_present(*pgd))
+			continue;
+		if (pgtable_l5_enabled())
+			ClearPagePrivate(pgd_page(*pgd));
+		p4d = p4d_offset(pgd, addr);
+		if (p4d_present(*p4d))
+			ClearPagePrivate(p4d_page(*p4d));
+	}
+	tlb_gather_mmu(&tlb, mm);
+	free_pgd_range(&tlb, MSHARE_BASE, end, FIRST_USER_ADDRESS,
+		       USER_PGTABLES_CEILING);
+	tlb_finish_mmu(&tlb);
+	mmap_write_unlock(mm);
+}
+
+static int mshare_alloc_pud_tables(struct mm_struct *mm, unsigned long size)
+{
+	unsigned long addr;
+	int err = 0;
+
+	mmap_write_lock(mm);
+	for (addr = MSHARE_BASE; addr < MSHARE_BASE + size; addr += MSHARE_ALIGN) {
+		pgd_t *pgd = pgd_offset(mm, addr);
+		p4d_t *p4d = p4d_alloc(mm, pgd, addr);
+
+		if (!p4d || !pud_alloc(mm, p4d, addr)) {
+			err = -ENOMEM;
+			break;
+		}
+		if (pgtable_l5_enabled())
+			SetPagePrivate(pgd_page(*pgd));
+		SetPagePrivate(p4d_page(*p4d));
+	}
+	mmap_write_unlock(mm);
+	return err;
+}
+
+/*
  * The size is set once. Setting it again to the same value is a no-op (so
  * that O_TRUNC of a new file works); any other change fails with EPERM, as
  * for a memfd sealed against growing and shrinking.
@@ -143,6 +238,16 @@ static int mshare_set_size(struct inode *inode, loff_t size)
 	mm = mshare_alloc_host_mm(size);
 	if (!mm)
 		goto out;
+	err = mshare_alloc_pud_tables(mm, size);
+	if (!err) {
+		r->mn.ops = &mshare_mmu_notifier_ops;
+		err = mmu_notifier_register(&r->mn, mm);
+	}
+	if (err) {
+		mshare_free_page_tables(mm, size);
+		mmput(mm);
+		goto out;
+	}
 	r->mm = mm;
 	r->size = size;
 	i_size_write(inode, size);
@@ -175,14 +280,20 @@ static int msharefs_region_setattr(struct mnt_idmap *idmap,
  * they are given. So operations on a host mm run in a kernel worker that
  * adopts the host mm for the duration with kthread_use_mm().
  */
+enum mshare_host_op_type {
+	MSHARE_OP_MAP,
+	MSHARE_OP_UNMAP,
+	MSHARE_OP_DESTROY,	/* unmap everything, free the page tables */
+};
+
 struct mshare_host_op {
 	struct work_struct work;
 	struct mm_struct *mm;
+	enum mshare_host_op_type type;
 	unsigned long addr;
 	unsigned long len;
 	unsigned long prot;
 	unsigned long flags;
-	bool unmap;
 	long ret;
 };
 
@@ -193,14 +304,20 @@ static void mshare_host_op_fn(struct work_struct *work)
 
 	kthread_use_mm(op->mm);
 	mmap_write_lock(op->mm);
-	if (op->unmap) {
-		op->ret = do_munmap(op->mm, op->addr, op->len, NULL);
-	} else {
+	switch (op->type) {
+	case MSHARE_OP_MAP:
 		addr = do_mmap(NULL, op->addr, op->len, op->prot, op->flags,
 			       0, 0, &populate, NULL);
 		op->ret = IS_ERR_VALUE(addr) ? (long)addr : 0;
+		break;
+	case MSHARE_OP_UNMAP:
+	case MSHARE_OP_DESTROY:
+		op->ret = do_munmap(op->mm, op->addr, op->len, NULL);
+		break;
 	}
 	mmap_write_unlock(op->mm);
+	if (op->type == MSHARE_OP_DESTROY)
+		mshare_free_page_tables(op->mm, op->len);
 	kthread_unuse_mm(op->mm);
 }
 
@@ -244,16 +361,18 @@ static int mshare_check_file(const struct mshare_create *mc)
 static long mshare_create_mapping(struct mshare_region *r,
 				  const struct mshare_create *mc)
 {
-	struct mshare_host_op op = { .unmap = false };
+	struct mshare_host_op op = { .type = MSHARE_OP_MAP };
 	long err;
 
 	if (mc->reserved)
 		return -EINVAL;
 	/*
-	 * Execute-only memory would take an x86 protection key in the host
-	 * mm, which the PKRU of the processes sharing it knows nothing about.
+	 * Regions are never executable: a sharer's own protection could not
+	 * be enforced for execution, as its P4D entry cannot carry NX on
+	 * every configuration (see mshare_link()), and execute-only memory
+	 * would take an x86 protection key in the host mm.
 	 */
-	if ((mc->prot & ~MSHARE_CREATE_PROT) || mc->prot == PROT_EXEC)
+	if (mc->prot & ~MSHARE_CREATE_PROT)
 		return -EINVAL;
 	if ((mc->flags & MAP_TYPE) != MAP_SHARED ||
 	    !(mc->flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)))
@@ -287,7 +406,7 @@ static long mshare_create_mapping(struct mshare_region *r,
 
 static long mshare_unmap(struct mshare_region *r, const struct mshare_unmap *mu)
 {
-	struct mshare_host_op op = { .unmap = true };
+	struct mshare_host_op op = { .type = MSHARE_OP_UNMAP };
 	long err;
 
 	mutex_lock(&r->lock);
@@ -300,6 +419,26 @@ static long mshare_unmap(struct mshare_region *r, const struct mshare_unmap *mu)
 	}
 	mutex_unlock(&r->lock);
 	return err;
+}
+
+/*
+ * The last sharer is gone (each sharer VMA holds a reference to the file),
+ * so no process links the host's page tables any more: unmap everything
+ * and free the tables that free_pgtables() kept, then the mm.
+ */
+static void mshare_destroy_host_mm(struct mshare_region *r)
+{
+	struct mshare_host_op op = {
+		.type = MSHARE_OP_DESTROY,
+		.mm = r->mm,
+		.addr = MSHARE_BASE,
+		.len = r->size,
+	};
+
+	mshare_run_host_op(&op);
+	mmu_notifier_unregister(&r->mn, r->mm);
+	mmput(r->mm);
+	r->mm = NULL;
 }
 
 static long msharefs_ioctl(struct file *file, unsigned int cmd,
@@ -332,8 +471,235 @@ static long msharefs_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
-/* No .mmap yet: mmap() of a region fails with ENODEV. */
+/*
+ * Sharers.
+ *
+ * A sharer VMA maps a whole region, at a MSHARE_ALIGN-aligned address, so
+ * that each of its MSHARE_ALIGN slots is one P4D entry of the sharer, which
+ * points at the host's PUD table of the same slot once linked. Nothing else
+ * of the sharer's page tables is used: faults, GUP's faults included, are
+ * handled on the host VMA (mshare_handle_fault()), and zapping the sharer
+ * VMA only unlinks (mshare_unlink_page_tables()).
+ */
+
+static struct mshare_region *mshare_vma_region(struct vm_area_struct *vma)
+{
+	return file_inode(vma->vm_file)->i_private;
+}
+
+/*
+ * Point the sharer's P4D entry of @addr's slot at the host's PUD table. A
+ * sharer mapping without PROT_WRITE gets the entry without _PAGE_RW, so
+ * that the CPU refuses its writes whatever the host's PTEs allow (x86
+ * ANDs the R/W bits of all levels). NX cannot be set the same way (p4d_bad()
+ * refuses it without page table isolation), which is why regions are
+ * never executable.
+ */
+static vm_fault_t mshare_link(struct vm_area_struct *vma, unsigned long addr,
+			      struct mm_struct *host, unsigned long haddr)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	p4d_t hp4d = READ_ONCE(*mshare_host_p4d(host, haddr));
+	vm_fault_t ret = 0;
+	p4d_t *p4d, entry;
+
+	/* The host's PUD tables exist, marked, as long as the region. */
+	if (!mshare_pud_table(hp4d))
+		return VM_FAULT_SIGBUS;
+	entry = hp4d;
+	if (!(vma->vm_flags & VM_WRITE))
+		entry = __p4d(p4d_val(entry) & ~_PAGE_RW);
+
+	p4d = p4d_alloc(mm, pgd_offset(mm, addr), addr);
+	if (!p4d)
+		return VM_FAULT_OOM;
+	spin_lock(&mm->page_table_lock);
+	if (p4d_none(*p4d))
+		set_p4d(p4d, entry);
+	else if (p4d_pfn(*p4d) != p4d_pfn(hp4d))
+		ret = VM_FAULT_SIGBUS;	/* cannot happen: the VMA covers the slot */
+	spin_unlock(&mm->page_table_lock);
+	return ret;
+}
+
+static bool mshare_access_ok(struct vm_area_struct *hvma, unsigned int flags)
+{
+	if (flags & FAULT_FLAG_WRITE)
+		return hvma->vm_flags & VM_WRITE;
+	if (flags & FAULT_FLAG_INSTRUCTION)
+		return hvma->vm_flags & VM_EXEC;
+	return hvma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC);
+}
+
+/* The host's mmap_lock nests inside the sharer's (or its VMA lock). */
+static void mshare_host_read_lock(struct mm_struct *host)
+{
+	__mmap_lock_trace_start_locking(host, false);
+	down_read_nested(&host->mmap_lock, SINGLE_DEPTH_NESTING);
+	__mmap_lock_trace_acquire_returned(host, false, true);
+}
+
+/*
+ * Called by handle_mm_fault() for a sharer VMA, with the sharer's mmap_lock
+ * or VMA lock held (either keeps the VMA, and so the region, alive). Links
+ * the slot's PUD table, then handles the fault on the host VMA under the
+ * host's mmap_lock. The host fault may not retry: dropping the host's lock
+ * would not drop the sharer's, which is what VM_FAULT_RETRY tells the
+ * caller. Access to a part of the region where nothing is mapped, or with
+ * an access the host mapping does not allow, is a SIGSEGV (GUP: EFAULT).
+ */
+vm_fault_t mshare_handle_fault(struct vm_area_struct *vma,
+			       unsigned long address, unsigned int flags,
+			       struct pt_regs *regs)
+{
+	struct mm_struct *host = mshare_vma_region(vma)->mm;
+	unsigned long haddr = MSHARE_BASE + (address - vma->vm_start);
+	struct vm_area_struct *hvma;
+	vm_fault_t ret;
+
+	ret = mshare_link(vma, address, host, haddr);
+	if (ret)
+		return ret;
+
+	flags &= ~(FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_RETRY_NOWAIT |
+		   FAULT_FLAG_VMA_LOCK | FAULT_FLAG_UNSHARE);
+	mshare_host_read_lock(host);
+	hvma = vma_lookup(host, haddr);
+	if (!hvma || !mshare_access_ok(hvma, flags))
+		ret = VM_FAULT_SIGSEGV;
+	else
+		ret = handle_mm_fault(hvma, haddr, flags, regs);
+	mmap_read_unlock(host);
+	return ret;
+}
+
+/*
+ * Called by unmap_page_range() instead of zapping a sharer VMA (munmap,
+ * exit, the OOM reaper): clear the sharer's P4D entries of the slots in
+ * [start, end), without touching the host's tables or pages. The sharer's
+ * TLB is flushed by the caller's mmu_gather, paging-structure caches
+ * included (freed_tables). Unlinking a whole slot for a partial range is
+ * fine: the next access links it again.
+ */
+void mshare_unlink_page_tables(struct mmu_gather *tlb,
+			       struct vm_area_struct *vma,
+			       unsigned long start, unsigned long end)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long addr;
+	bool cleared = false;
+
+	for (addr = ALIGN_DOWN(start, MSHARE_ALIGN); addr < end;
+	     addr += MSHARE_ALIGN) {
+		pgd_t *pgd = pgd_offset(mm, addr);
+		p4d_t *p4d;
+
+		if (pgd_none(*pgd))
+			continue;
+		p4d = p4d_offset(pgd, addr);
+		spin_lock(&mm->page_table_lock);
+		if (!p4d_none(*p4d)) {
+			p4d_clear(p4d);
+			cleared = true;
+		}
+		spin_unlock(&mm->page_table_lock);
+	}
+	if (cleared) {
+		tlb_flush_p4d_range(tlb, start, end - start);
+		tlb->freed_tables = 1;
+	}
+}
+
+static int msharefs_vm_may_split(struct vm_area_struct *vma,
+				 unsigned long addr)
+{
+	return -EINVAL;
+}
+
+static int msharefs_vm_mprotect(struct vm_area_struct *vma,
+				unsigned long start, unsigned long end,
+				unsigned long newflags)
+{
+	return -EINVAL;
+}
+
+#ifdef CONFIG_NUMA
+/*
+ * No policy, and in particular no MPOL_F_MOF: NUMA balancing then leaves
+ * sharer VMAs alone, instead of changing the protection of the host's
+ * PTEs from a sharer.
+ */
+static struct mempolicy *msharefs_vm_get_policy(struct vm_area_struct *vma,
+						unsigned long addr,
+						pgoff_t *ilx)
+{
+	return NULL;
+}
+#endif
+
+const struct vm_operations_struct msharefs_vm_ops = {
+	.may_split	= msharefs_vm_may_split,
+	.mprotect	= msharefs_vm_mprotect,
+#ifdef CONFIG_NUMA
+	.get_policy	= msharefs_vm_get_policy,
+#endif
+};
+
+/*
+ * mmap() of a region: MAP_SHARED, the whole region (offset 0, length =
+ * size), at a MSHARE_ALIGN-aligned address. Anything else is EINVAL, as
+ * is a region whose size is not set.
+ */
+static int msharefs_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mshare_region *r = file_inode(file)->i_private;
+	unsigned long size = READ_ONCE(r->size);
+
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
+	if (!size || vma->vm_pgoff || vma->vm_end - vma->vm_start != size ||
+	    !IS_ALIGNED(vma->vm_start, MSHARE_ALIGN))
+		return -EINVAL;
+	/*
+	 * VM_DONTEXPAND: no mremap() growth, no merging, no mlock accounting.
+	 * VM_NOHUGEPAGE: khugepaged works on the host VMAs, never here.
+	 */
+	vm_flags_set(vma, VM_DONTEXPAND | VM_NOHUGEPAGE);
+	vma->vm_ops = &msharefs_vm_ops;
+	return 0;
+}
+
+/*
+ * Without MAP_FIXED, find a MSHARE_ALIGN-aligned hole: an aligned hint is
+ * used if it is free, otherwise the hole is searched like any mmap() and
+ * aligned up within it.
+ */
+static unsigned long msharefs_get_unmapped_area(struct file *file,
+						unsigned long addr,
+						unsigned long len,
+						unsigned long pgoff,
+						unsigned long flags)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long ret;
+
+	if (flags & MAP_FIXED)
+		return addr;
+	if (len > mm->task_size - MSHARE_ALIGN)
+		return -ENOMEM;
+	if (addr && IS_ALIGNED(addr, MSHARE_ALIGN) &&
+	    addr <= mm->task_size - len &&
+	    !find_vma_intersection(mm, addr, addr + len))
+		return addr;
+	ret = mm_get_unmapped_area(mm, NULL, 0, len + MSHARE_ALIGN, 0, flags);
+	if (IS_ERR_VALUE(ret))
+		return ret;
+	return ALIGN(ret, MSHARE_ALIGN);
+}
+
 static const struct file_operations msharefs_region_fops = {
+	.mmap		= msharefs_mmap,
+	.get_unmapped_area = msharefs_get_unmapped_area,
 	.unlocked_ioctl	= msharefs_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
@@ -432,7 +798,7 @@ static void msharefs_evict_inode(struct inode *inode)
 	clear_inode(inode);
 	if (r) {
 		if (r->mm)
-			mmput(r->mm);
+			mshare_destroy_host_mm(r);
 		kfree(r);
 	}
 }
@@ -454,6 +820,7 @@ static int msharefs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_magic = MSHARE_MAGIC;
 	sb->s_op = &msharefs_sops;
 	sb->s_time_gran = 1;
+	sb->s_iflags |= SB_I_NOEXEC;	/* regions are never executable */
 
 	root = msharefs_get_inode(sb, NULL, S_IFDIR | 0755);
 	sb->s_root = d_make_root(root);

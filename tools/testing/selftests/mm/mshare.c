@@ -24,19 +24,29 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
 #include <linux/magic.h>
 #include <linux/msharefs.h>
+#include <linux/userfaultfd.h>
 
 #include "../kselftest.h"
+#include "../../../../mm/gup_test.h"
 
 #define KiB	1024ULL
 #define MiB	(1024 * KiB)
 #define GiB	(1024 * MiB)
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE	25
+#endif
+
 /* P4D_SIZE on x86_64: the documented alignment of regions */
 #define ALIGN_X86_64	(512 * GiB)
 /* the documented maximum: 127 TiB (254 alignment units) */
@@ -468,6 +478,7 @@ static void test_create_flag_errors(void)
 	TRY("MAP_HUGETLB", flags,
 	    MAP_SHARED | MAP_FIXED | MAP_ANONYMOUS | MAP_HUGETLB, EOPNOTSUPP);
 	TRY("PROT_EXEC alone", prot, PROT_EXEC, EINVAL);
+	TRY("PROT_READ | PROT_EXEC", prot, PROT_READ | PROT_EXEC, EINVAL);
 	TRY("unknown prot bit", prot, PROT_READ | 0x80, EINVAL);
 	TRY("PROT_GROWSDOWN", prot, PROT_READ | PROT_GROWSDOWN, EINVAL);
 	TRY("reserved 1", reserved, 1, EINVAL);
@@ -477,9 +488,6 @@ static void test_create_flag_errors(void)
 	mc = anon(4096, 4096);
 	mc.prot = PROT_NONE;
 	expect("PROT_NONE", create(fd, mc), 0);
-	mc = anon(8192, 4096);
-	mc.prot = PROT_READ | PROT_EXEC;
-	expect("PROT_READ | PROT_EXEC", create(fd, mc), 0);
 	mc = anon(12288, 4096);
 	mc.flags = MAP_SHARED | MAP_FIXED_NOREPLACE | MAP_ANONYMOUS;
 	expect("MAP_FIXED_NOREPLACE", create(fd, mc), 0);
@@ -647,27 +655,738 @@ static void test_unmap_errors(void)
 	ksft_test_result(ok, "UNMAP: bad ranges fail with EINVAL\n");
 }
 
-static void test_mmap_refused(void)
+/* Map a whole region; MAP_FAILED on failure (errno set). */
+static char *map_region(int fd, int prot)
 {
-	void *addr;
+	return mmap(NULL, align, prot, MAP_SHARED, fd, 0);
+}
+
+/*
+ * Run fn(arg) in a child; return its exit status, or 128 + the signal
+ * that killed it.
+ */
+static int in_child(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (!pid)
+		_exit(fn(arg));
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+static void expect_child(const char *what, int got, int want)
+{
+	if (got != want) {
+		ksft_print_msg("%s: child ended with %d, want %d\n", what, got, want);
+		ok = false;
+	}
+}
+
+/* One access that the compiler cannot drop or merge. */
+static char load(const char *addr)
+{
+	return __atomic_load_n(addr, __ATOMIC_RELAXED);
+}
+
+static int touch_read(void *arg)
+{
+	return load(arg);
+}
+
+static int touch_write(void *arg)
+{
+	__atomic_store_n((char *)arg, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static void try_mmap(const char *what, int fd, uint64_t len, int prot,
+		     int flags, off_t off, int want)
+{
+	char *addr = mmap(NULL, len, prot, flags, fd, off);
+
+	expect(what, addr == MAP_FAILED ? -1 : 0, want);
+	if (addr != MAP_FAILED)
+		munmap(addr, len);
+}
+
+static void test_mmap_errors(void)
+{
+	char *addr, *hint;
+	int fd, rofd;
+
+	ok = true;
+	fd = open(p("unsized"), O_RDWR | O_CREAT | O_EXCL, 0600);
+	expect("create unsized", fd, 0);
+	if (fd >= 0) {
+		addr = mmap(NULL, align, PROT_READ, MAP_SHARED, fd, 0);
+		expect("mmap of an unsized region", addr == MAP_FAILED ? -1 : 0, EINVAL);
+		close(fd);
+		unlink(p("unsized"));
+	}
+	fd = new_region("mmaperr");
+	if (fd < 0)
+		goto out;
+	try_mmap("MAP_PRIVATE", fd, align, PROT_READ, MAP_PRIVATE, 0, EINVAL);
+	try_mmap("length of half the region", fd, align / 2, PROT_READ, MAP_SHARED, 0, EINVAL);
+	try_mmap("length of 4 KiB", fd, 4096, PROT_READ, MAP_SHARED, 0, EINVAL);
+	try_mmap("length of twice the region", fd, 2 * align, PROT_READ, MAP_SHARED, 0, EINVAL);
+	try_mmap("offset 4 KiB", fd, align, PROT_READ, MAP_SHARED, 4096, EINVAL);
+	try_mmap("offset of the size", fd, align, PROT_READ, MAP_SHARED, align, EINVAL);
+	try_mmap("PROT_EXEC", fd, align, PROT_READ | PROT_EXEC, MAP_SHARED, 0, EPERM);
+	/* an aligned hole, then MAP_FIXED at an unaligned address in it */
+	hint = map_region(fd, PROT_NONE);
+	expect("mmap PROT_NONE", hint == MAP_FAILED ? -1 : 0, 0);
+	if (hint != MAP_FAILED) {
+		if ((uintptr_t)hint % align) {
+			ksft_print_msg("mapped at %p, not aligned\n", hint);
+			ok = false;
+		}
+		munmap(hint, align);
+		addr = mmap(hint + 4096, align, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
+		expect("MAP_FIXED unaligned", addr == MAP_FAILED ? -1 : 0, EINVAL);
+		if (addr != MAP_FAILED)
+			munmap(addr, align);
+		/* an aligned hint is taken */
+		addr = mmap(hint, align, PROT_READ, MAP_SHARED, fd, 0);
+		if (addr != hint) {
+			ksft_print_msg("aligned hint %p not taken: %p\n", hint, addr);
+			ok = false;
+		}
+		if (addr != MAP_FAILED)
+			munmap(addr, align);
+	}
+	rofd = open(p("mmaperr"), O_RDONLY);
+	expect("open O_RDONLY", rofd, 0);
+	if (rofd >= 0) {
+		addr = mmap(NULL, align, PROT_READ | PROT_WRITE, MAP_SHARED, rofd, 0);
+		expect("PROT_WRITE through a read-only fd",
+		       addr == MAP_FAILED ? -1 : 0, EACCES);
+		if (addr != MAP_FAILED)
+			munmap(addr, align);
+		close(rofd);
+	}
+	close(fd);
+	unlink(p("mmaperr"));
+out:
+	ksft_test_result(ok, "mmap: bad type, length, offset, address: EINVAL; PROT_EXEC: EPERM\n");
+}
+
+struct share_arg {
+	const char *name;
+	int page;	/* read page - 1's byte, write this page */
+	char val;
+};
+
+/* An independent process: open the region by name, map it, read, write. */
+static int sharer(void *varg)
+{
+	struct share_arg *a = varg;
+	char *m;
+	int fd;
+
+	fd = open(p(a->name), O_RDWR);
+	if (fd < 0)
+		return 10;
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	close(fd);
+	if (m == MAP_FAILED)
+		return 11;
+	if ((uintptr_t)m % align)
+		return 12;
+	if (m[(a->page - 1) * 4096] != a->val - 1)
+		return 13;
+	m[a->page * 4096] = a->val;
+	return munmap(m, align) ? 14 : 0;
+}
+
+static void test_share(void)
+{
+	struct share_arg a = { .name = "share" };
+	char *m;
+	int fd, i;
+
+	ok = true;
+	fd = new_region("share");
+	if (fd < 0)
+		goto out;
+	expect("CREATE_MAPPING 2 MiB", create(fd, anon(0, 2 * MiB)), 0);
+	expect("CREATE_MAPPING 2 MiB at 1 GiB + 4 KiB", create(fd, anon(GiB + 4096, 2 * MiB)), 0);
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	expect("mmap", m == MAP_FAILED ? -1 : 0, 0);
+	if (m == MAP_FAILED)
+		goto close;
+	m[0] = 1;
+	/* three more processes, each sees the last one's write and writes */
+	for (i = 1; i <= 3; i++) {
+		a.page = i;
+		a.val = i + 1;
+		expect_child("sharer", in_child(sharer, &a), 0);
+	}
+	if (m[3 * 4096] != 4) {
+		ksft_print_msg("the last sharer's write is not seen: %d\n", m[3 * 4096]);
+		ok = false;
+	}
+	*(m + GiB + 4096) = 5;
+	if (load(m + GiB + 4096) != 5 || load(m + 2 * MiB - 1) != 0)
+		ok = false;
+	/* nothing mapped in the host there: SIGSEGV */
+	expect_child("read at 4 MiB", in_child(touch_read, m + 4 * MiB), 128 + SIGSEGV);
+	expect_child("read at 1 GiB", in_child(touch_read, m + GiB), 128 + SIGSEGV);
+	expect_child("read at the end", in_child(touch_read, m + align - 1), 128 + SIGSEGV);
+	expect("munmap", munmap(m, align), 0);
+	/* the region keeps its content without any mapping */
+	m = map_region(fd, PROT_READ);
+	if (m == MAP_FAILED || m[0] != 1 || m[3 * 4096] != 4 || load(m + GiB + 4096) != 5) {
+		ksft_print_msg("content lost after munmap\n");
+		ok = false;
+	}
+	if (m != MAP_FAILED)
+		munmap(m, align);
+close:
+	close(fd);
+	unlink(p("share"));
+out:
+	ksft_test_result(ok, "four processes share a region; holes SIGSEGV; content stays\n");
+}
+
+static int fork_child(void *arg)
+{
+	char *m = arg;
+
+	if (m[0] != 7)
+		return 1;
+	m[4096] = 8;
+	return 0;
+}
+
+static void test_fork(void)
+{
+	char *m = MAP_FAILED;
 	int fd;
 
 	ok = true;
-	fd = new_region("mmap");
-	if (fd >= 0) {
-		expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
-		addr = mmap(NULL, align, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		expect("mmap MAP_SHARED", addr == MAP_FAILED ? -1 : 0, ENODEV);
-		if (addr != MAP_FAILED)
-			munmap(addr, align);
-		addr = mmap(NULL, 2 * MiB, PROT_READ, MAP_PRIVATE, fd, 0);
-		expect("mmap MAP_PRIVATE", addr == MAP_FAILED ? -1 : 0, ENODEV);
-		if (addr != MAP_FAILED)
-			munmap(addr, 2 * MiB);
-		close(fd);
-		unlink(p("mmap"));
+	fd = new_region("fork");
+	if (fd < 0)
+		goto out;
+	expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	expect("mmap", m == MAP_FAILED ? -1 : 0, 0);
+	if (m != MAP_FAILED) {
+		m[0] = 7;
+		expect_child("child of a sharer", in_child(fork_child, m), 0);
+		if (m[4096] != 8) {
+			ksft_print_msg("the child's write is not seen\n");
+			ok = false;
+		}
+		expect("MADV_DONTFORK", madvise(m, align, MADV_DONTFORK), 0);
+		expect_child("child without the mapping", in_child(touch_read, m),
+			     128 + SIGSEGV);
+		munmap(m, align);
 	}
-	ksft_test_result(ok, "mmap of a region fails with ENODEV (not implemented yet)\n");
+	close(fd);
+	unlink(p("fork"));
+out:
+	ksft_test_result(ok, "fork: the child shares the region; MADV_DONTFORK keeps it out\n");
+}
+
+static void test_readonly_sharer(void)
+{
+	char *m, *r;
+	int fd, rofd;
+
+	ok = true;
+	fd = new_region("ro");
+	if (fd < 0)
+		goto out;
+	expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	rofd = open(p("ro"), O_RDONLY);
+	r = rofd < 0 ? MAP_FAILED : map_region(rofd, PROT_READ);
+	expect("mmap read-only", r == MAP_FAILED ? -1 : 0, 0);
+	if (m != MAP_FAILED && r != MAP_FAILED) {
+		m[0] = 3;
+		if (r[0] != 3)
+			ok = false;
+		/* the page is mapped writable in the host: still refused */
+		expect_child("write through PROT_READ", in_child(touch_write, r),
+			     128 + SIGSEGV);
+		expect_child("write through PROT_READ, new page",
+			     in_child(touch_write, r + MiB), 128 + SIGSEGV);
+		if (m[0] != 3 || load(m + MiB) != 0)
+			ok = false;
+	}
+	if (r != MAP_FAILED)
+		munmap(r, align);
+	if (rofd >= 0)
+		close(rofd);
+	/* a read-only host mapping refuses writes through a writable sharer */
+	expect("CREATE_MAPPING PROT_READ", create(fd, (struct mshare_create){
+		.region_offset = 4 * MiB, .size = 2 * MiB, .prot = PROT_READ,
+		.flags = MAP_SHARED | MAP_FIXED | MAP_ANONYMOUS, .fd = -1 }), 0);
+	if (m != MAP_FAILED) {
+		expect_child("read of a PROT_READ host mapping",
+			     in_child(touch_read, m + 4 * MiB), 0);
+		expect_child("write to a PROT_READ host mapping",
+			     in_child(touch_write, m + 4 * MiB), 128 + SIGSEGV);
+		munmap(m, align);
+	}
+	close(fd);
+	unlink(p("ro"));
+out:
+	ksft_test_result(ok, "writes through PROT_READ or to PROT_READ host mappings: SIGSEGV\n");
+}
+
+/*
+ * A child maps the region and caches a translation; the parent unmaps and
+ * maps the range again in the host. The child must see the new, zeroed
+ * page: a stale TLB entry would show the old data.
+ */
+static void test_host_unmap(void)
+{
+	int to_child[2], to_parent[2], status, fd;
+	char c = 0, *m;
+	pid_t pid;
+
+	ok = true;
+	fd = new_region("hostunmap");
+	if (fd < 0 || pipe(to_child) || pipe(to_parent))
+		goto out;
+	expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+	pid = fork();
+	if (!pid) {
+		m = map_region(fd, PROT_READ | PROT_WRITE);
+		if (m == MAP_FAILED)
+			_exit(1);
+		m[0] = 9;
+		/* spin, reading, so that the translation stays cached */
+		if (write(to_parent[1], &c, 1) != 1 || read(to_child[0], &c, 1) != 1)
+			_exit(2);
+		if (load(m) != 0)
+			_exit(3);
+		if (write(to_parent[1], &c, 1) != 1 || read(to_child[0], &c, 1) != 1)
+			_exit(4);
+		/* unmapped in the host: SIGSEGV */
+		load(m);
+		_exit(5);
+	}
+	if (read(to_parent[0], &c, 1) != 1)
+		ok = false;
+	expect("UNMAP", unmap(fd, 0, 2 * MiB), 0);
+	expect("CREATE_MAPPING again", create(fd, anon(0, 2 * MiB)), 0);
+	if (write(to_child[1], &c, 1) != 1 || read(to_parent[0], &c, 1) != 1)
+		ok = false;
+	expect("UNMAP", unmap(fd, 0, 2 * MiB), 0);
+	if (write(to_child[1], &c, 1) != 1)
+		ok = false;
+	waitpid(pid, &status, 0);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGSEGV) {
+		ksft_print_msg("child: status %#x (3: stale data after UNMAP)\n", status);
+		ok = false;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	unlink(p("hostunmap"));
+	ksft_test_result(ok, "host UNMAP is seen at once by a sharer that cached the page\n");
+}
+
+static void test_munmap(void)
+{
+	char *m;
+	int fd;
+
+	ok = true;
+	fd = new_region("munmap");
+	if (fd < 0)
+		goto out;
+	expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m != MAP_FAILED) {
+		m[0] = 1;
+		expect("munmap of part", munmap(m, 2 * MiB), EINVAL);
+		expect("munmap of the tail", munmap(m + align - 4096, 4096), EINVAL);
+		expect("MAP_FIXED over part",
+		       mmap(m, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+			    -1, 0) == MAP_FAILED ? -1 : 0, EINVAL);
+		if (m[0] != 1)
+			ok = false;
+		expect("munmap of all", munmap(m, align), 0);
+		expect_child("access after munmap", in_child(touch_read, m),
+			     128 + SIGSEGV);
+	}
+	close(fd);
+	unlink(p("munmap"));
+out:
+	ksft_test_result(ok, "munmap: part of a region EINVAL, the whole region unmaps\n");
+}
+
+static long vmstat_read(const char *name)
+{
+	char line[256], key[128];
+	long v = -1, x;
+	FILE *f;
+
+	f = fopen("/proc/sys/vm/stat_refresh", "w");
+	if (f) {
+		fputs("1", f);
+		fclose(f);
+	}
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%127s %ld", key, &x) == 2 && !strcmp(key, name))
+			v = x;
+	fclose(f);
+	return v;
+}
+
+static int writer(void *arg)
+{
+	char val = (char)(uintptr_t)arg;
+	char *m;
+	int fd, i;
+
+	fd = open(p("pins"), O_RDWR);
+	if (fd < 0)
+		return 10;
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED)
+		return 11;
+	for (i = 0; i < 16; i++)
+		m[i * 4096] = val;
+	return 0;
+}
+
+static int pin(int gfd, void *addr, size_t size, unsigned int flags)
+{
+	struct pin_longterm_test pt = {
+		.addr = (uintptr_t)addr, .size = size, .flags = flags,
+	};
+
+	return ioctl(gfd, PIN_LONGTERM_TEST_START, &pt);
+}
+
+/* Are the first bytes of the 16 pinned pages val, as the device sees them? */
+static bool device_sees(int gfd, char val)
+{
+	static char buf[16 * 4096];
+	uint64_t ubuf = (uintptr_t)buf;
+	int i;
+
+	memset(buf, 0, sizeof(buf));
+	if (ioctl(gfd, PIN_LONGTERM_TEST_READ, &ubuf)) {
+		ksft_print_msg("PIN_LONGTERM_TEST_READ: %s\n", strerror(errno));
+		return false;
+	}
+	for (i = 0; i < 16; i++)
+		if (buf[i * 4096] != val) {
+			ksft_print_msg("device sees %d at page %d, want %d\n",
+				       buf[i * 4096], i, val);
+			return false;
+		}
+	return true;
+}
+
+/*
+ * GUP through a sharer (gup_test's long-term pin, the fake device): pins
+ * of untouched memory succeed, slow and fast; the device sees writes of
+ * another sharer, and the sharers see the device's; pins outlive UNMAP;
+ * writable pins through a read-only mapping and pins of holes fail with
+ * EFAULT; pins and unpins balance.
+ */
+static void test_pins(void)
+{
+	long acq, rel, acq2, rel2;
+	static char buf[16 * 4096];
+	uint64_t ubuf = (uintptr_t)buf;
+	int fd, gfd, rofd = -1, i;
+	char *m = MAP_FAILED, *r;
+
+	ok = true;
+	gfd = open("/sys/kernel/debug/gup_test", O_RDWR);
+	if (gfd < 0) {
+		ksft_test_result_skip("GUP through a sharer: no gup_test: %s\n",
+				      strerror(errno));
+		return;
+	}
+	acq = vmstat_read("nr_foll_pin_acquired");
+	rel = vmstat_read("nr_foll_pin_released");
+	fd = new_region("pins");
+	if (fd < 0)
+		goto out;
+	expect("CREATE_MAPPING 0", create(fd, anon(0, 2 * MiB)), 0);
+	expect("CREATE_MAPPING 4 MiB", create(fd, anon(4 * MiB, 2 * MiB)), 0);
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED) {
+		ok = false;
+		goto close;
+	}
+	/* untouched: the slot is not even linked yet */
+	expect("pin untouched (slow, write)",
+	       pin(gfd, m, 16 * 4096, PIN_LONGTERM_TEST_FLAG_USE_WRITE), 0);
+	expect_child("another sharer writes", in_child(writer, (void *)0x5a), 0);
+	ok &= device_sees(gfd, 0x5a);
+	memset(buf, 0x6b, sizeof(buf));
+	expect("device writes", ioctl(gfd, PIN_LONGTERM_TEST_WRITE, &ubuf), 0);
+	for (i = 0; i < 16; i++)
+		if (m[i * 4096] != 0x6b) {
+			ksft_print_msg("the device's write is not seen at page %d\n", i);
+			ok = false;
+			break;
+		}
+	/* UNMAP while pinned: the pages stay with the pin, unmapped */
+	expect("UNMAP while pinned", unmap(fd, 0, 2 * MiB), 0);
+	expect_child("access after UNMAP", in_child(touch_read, m), 128 + SIGSEGV);
+	ok &= device_sees(gfd, 0x6b);
+	expect("unpin", ioctl(gfd, PIN_LONGTERM_TEST_STOP), 0);
+
+	expect("pin untouched (fast, write)",
+	       pin(gfd, m + 4 * MiB, 16 * 4096,
+		   PIN_LONGTERM_TEST_FLAG_USE_WRITE | PIN_LONGTERM_TEST_FLAG_USE_FAST), 0);
+	for (i = 0; i < 16; i++)
+		*(m + 4 * MiB + i * 4096) = 0x11;
+	ok &= device_sees(gfd, 0x11);
+	expect("unpin", ioctl(gfd, PIN_LONGTERM_TEST_STOP), 0);
+	expect("pin present (fast, read)",
+	       pin(gfd, m + 4 * MiB, 16 * 4096, PIN_LONGTERM_TEST_FLAG_USE_FAST), 0);
+	ok &= device_sees(gfd, 0x11);
+	expect("unpin", ioctl(gfd, PIN_LONGTERM_TEST_STOP), 0);
+
+	expect("pin of a hole", pin(gfd, m + 8 * MiB, 4096, 0), EFAULT);
+	expect("pin of an UNMAPped range", pin(gfd, m, 4096, 0), EFAULT);
+	rofd = open(p("pins"), O_RDONLY);
+	r = rofd < 0 ? MAP_FAILED : map_region(rofd, PROT_READ);
+	expect("mmap read-only", r == MAP_FAILED ? -1 : 0, 0);
+	if (r != MAP_FAILED) {
+		expect("writable pin through PROT_READ (slow)",
+		       pin(gfd, r + 4 * MiB, 4096, PIN_LONGTERM_TEST_FLAG_USE_WRITE),
+		       EFAULT);
+		expect("writable pin through PROT_READ (fast)",
+		       pin(gfd, r + 4 * MiB, 4096, PIN_LONGTERM_TEST_FLAG_USE_WRITE |
+			   PIN_LONGTERM_TEST_FLAG_USE_FAST), EFAULT);
+		expect("read pin through PROT_READ", pin(gfd, r + 4 * MiB, 16 * 4096, 0), 0);
+		ok &= device_sees(gfd, 0x11);
+		expect("unpin", ioctl(gfd, PIN_LONGTERM_TEST_STOP), 0);
+		munmap(r, align);
+	}
+	/* a pin held across munmap, unlink and close releases at unpin */
+	expect("pin, then let go of the region", pin(gfd, m + 4 * MiB, 16 * 4096, 0), 0);
+close:
+	if (m != MAP_FAILED)
+		munmap(m, align);
+	if (rofd >= 0)
+		close(rofd);
+	close(fd);
+	unlink(p("pins"));
+	ok &= device_sees(gfd, 0x11);
+	expect("unpin", ioctl(gfd, PIN_LONGTERM_TEST_STOP), 0);
+out:
+	close(gfd);
+	for (i = 0; i < 10; i++) {
+		acq2 = vmstat_read("nr_foll_pin_acquired");
+		rel2 = vmstat_read("nr_foll_pin_released");
+		if (acq2 - acq == rel2 - rel)
+			break;
+		usleep(100000);
+	}
+	if (acq2 - acq != rel2 - rel || acq2 == acq) {
+		ksft_print_msg("foll_pin: %ld acquired, %ld released\n",
+			       acq2 - acq, rel2 - rel);
+		ok = false;
+	}
+	ksft_test_result(ok, "GUP through a sharer: %s\n",
+			 "pin untouched memory, the device sees sharers, EFAULT, balanced");
+}
+
+/* A process that pins 16 pages of the "pins2" region and exits, pinned. */
+static int pinner(void *arg)
+{
+	int fd, gfd;
+	char *m;
+
+	gfd = open("/sys/kernel/debug/gup_test", O_RDWR);
+	fd = open(p("pins2"), O_RDWR);
+	if (gfd < 0 || fd < 0)
+		return 10;
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED)
+		return 11;
+	if (pin(gfd, m, 16 * 4096, PIN_LONGTERM_TEST_FLAG_USE_WRITE))
+		return 12;
+	return 0;	/* exits holding the pins: closing gup_test unpins */
+}
+
+/* The creator of "pins2": maps and writes it, and exits. */
+static int creator(void *arg)
+{
+	char *m;
+	int fd, i;
+
+	fd = open(p("pins2"), O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0 || ftruncate(fd, align) || create(fd, anon(0, 2 * MiB)))
+		return 1;
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED)
+		return 2;
+	for (i = 0; i < 16; i++)
+		m[i * 4096] = 0x22;
+	return 0;
+}
+
+/*
+ * The pinner exits with its pins held: they are released. The creator
+ * exits while another process holds pins: nothing changes, the pinned
+ * pages stay mapped and shared. Pins and unpins balance.
+ */
+static void test_pin_exits(void)
+{
+	long acq, rel, acq2 = 0, rel2 = 0;
+	int fd, gfd, i;
+	char *m;
+
+	ok = true;
+	gfd = open("/sys/kernel/debug/gup_test", O_RDWR);
+	if (gfd < 0) {
+		ksft_test_result_skip("pins and exits: no gup_test: %s\n", strerror(errno));
+		return;
+	}
+	acq = vmstat_read("nr_foll_pin_acquired");
+	rel = vmstat_read("nr_foll_pin_released");
+	expect_child("creator", in_child(creator, NULL), 0);
+	expect_child("pinner exits pinned", in_child(pinner, NULL), 0);
+	fd = open(p("pins2"), O_RDWR);
+	expect("open", fd, 0);
+	m = fd < 0 ? MAP_FAILED : map_region(fd, PROT_READ | PROT_WRITE);
+	if (m != MAP_FAILED) {
+		expect("pin", pin(gfd, m, 16 * 4096, 0), 0);
+		ok &= device_sees(gfd, 0x22);
+		for (i = 0; i < 16; i++)
+			m[i * 4096] = 0x33;
+		ok &= device_sees(gfd, 0x33);
+		expect("unpin", ioctl(gfd, PIN_LONGTERM_TEST_STOP), 0);
+		munmap(m, align);
+	} else {
+		ok = false;
+	}
+	if (fd >= 0)
+		close(fd);
+	unlink(p("pins2"));
+	close(gfd);
+	for (i = 0; i < 10; i++) {
+		acq2 = vmstat_read("nr_foll_pin_acquired");
+		rel2 = vmstat_read("nr_foll_pin_released");
+		if (acq2 - acq == rel2 - rel)
+			break;
+		usleep(100000);
+	}
+	if (acq2 - acq != rel2 - rel || acq2 - acq < 32) {
+		ksft_print_msg("foll_pin: %ld acquired, %ld released\n",
+			       acq2 - acq, rel2 - rel);
+		ok = false;
+	}
+	ksft_test_result(ok, "pins: %s\n",
+			 "the pinner's exit unpins, the creator's exit changes nothing");
+}
+
+static void test_refusals(void)
+{
+	struct uffdio_register reg = { 0 };
+	struct uffdio_api api = { .api = UFFD_API };
+	char *m, *r;
+	int fd, uffd, pidfd;
+	struct iovec iov;
+	static const struct { int advice; const char *name; } refused[] = {
+		{ MADV_DONTNEED, "MADV_DONTNEED" }, { MADV_FREE, "MADV_FREE" },
+		{ MADV_REMOVE, "MADV_REMOVE" }, { MADV_WILLNEED, "MADV_WILLNEED" },
+		{ MADV_COLD, "MADV_COLD" }, { MADV_PAGEOUT, "MADV_PAGEOUT" },
+		{ MADV_HUGEPAGE, "MADV_HUGEPAGE" }, { MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE" },
+		{ MADV_MERGEABLE, "MADV_MERGEABLE" }, { MADV_COLLAPSE, "MADV_COLLAPSE" },
+		{ MADV_WIPEONFORK, "MADV_WIPEONFORK" }, { MADV_DODUMP, "MADV_DODUMP" },
+	};
+	static const struct { int advice; const char *name; } taken[] = {
+		{ MADV_NORMAL, "MADV_NORMAL" }, { MADV_RANDOM, "MADV_RANDOM" },
+		{ MADV_SEQUENTIAL, "MADV_SEQUENTIAL" }, { MADV_DONTDUMP, "MADV_DONTDUMP" },
+		{ MADV_DOFORK, "MADV_DOFORK" },
+		{ MADV_KEEPONFORK, "MADV_KEEPONFORK" },
+	};
+	unsigned int i;
+
+	ok = true;
+	fd = new_region("refuse");
+	if (fd < 0)
+		goto out;
+	expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED) {
+		ok = false;
+		goto close;
+	}
+	m[0] = 5;
+	expect("mprotect", mprotect(m, align, PROT_READ), EINVAL);
+	expect("mprotect of part", mprotect(m, 4096, PROT_READ), EINVAL);
+	for (i = 0; i < ARRAY_SIZE(refused); i++)
+		expect(refused[i].name, madvise(m, 2 * MiB, refused[i].advice), EINVAL);
+	for (i = 0; i < ARRAY_SIZE(taken); i++)
+		expect(taken[i].name, madvise(m, align, taken[i].advice), 0);
+	expect("MADV_POPULATE_READ", madvise(m, 2 * MiB, MADV_POPULATE_READ), 0);
+	expect("MADV_POPULATE_WRITE", madvise(m, 2 * MiB, MADV_POPULATE_WRITE), 0);
+	expect("MADV_RANDOM on part", madvise(m, 4096, MADV_RANDOM), EINVAL);
+	pidfd = syscall(SYS_pidfd_open, getpid(), 0);
+	if (pidfd >= 0) {
+		iov.iov_base = m;
+		iov.iov_len = 2 * MiB;
+		expect("process_madvise MADV_COLD",
+		       syscall(SYS_process_madvise, pidfd, &iov, 1, MADV_COLD, 0), EINVAL);
+		expect("process_madvise MADV_PAGEOUT",
+		       syscall(SYS_process_madvise, pidfd, &iov, 1, MADV_PAGEOUT, 0), EINVAL);
+		close(pidfd);
+	}
+	expect("mlock", mlock(m, 4096), EINVAL);
+	expect("mlock2 MLOCK_ONFAULT", syscall(SYS_mlock2, m, 4096, 1), EINVAL);
+	expect("munlock", munlock(m, 4096), 0);
+	expect("mlockall", mlockall(MCL_CURRENT), 0);
+	expect("munlockall", munlockall(), 0);
+	r = mremap(m, align, 2 * align, MREMAP_MAYMOVE);
+	expect("mremap grow", r == MAP_FAILED ? -1 : 0, EINVAL);
+	r = mremap(m, align, align / 2, 0);
+	expect("mremap shrink", r == MAP_FAILED ? -1 : 0, EINVAL);
+	r = mremap(m, align, align, MREMAP_MAYMOVE | MREMAP_FIXED, m + 2 * align);
+	expect("mremap move", r == MAP_FAILED ? -1 : 0, EINVAL);
+	r = mremap(m, 0, align, MREMAP_MAYMOVE);
+	expect("mremap duplicate", r == MAP_FAILED ? -1 : 0, EINVAL);
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (uffd >= 0 && !ioctl(uffd, UFFDIO_API, &api)) {
+		reg.range.start = (uintptr_t)m;
+		reg.range.len = 2 * MiB;
+		reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+		expect("UFFDIO_REGISTER missing", ioctl(uffd, UFFDIO_REGISTER, &reg), EINVAL);
+		reg.mode = UFFDIO_REGISTER_MODE_WP;
+		expect("UFFDIO_REGISTER wp", ioctl(uffd, UFFDIO_REGISTER, &reg), EINVAL);
+	} else {
+		ksft_print_msg("userfaultfd: %s\n", strerror(errno));
+		ok = false;
+	}
+	if (uffd >= 0)
+		close(uffd);
+	if (m[0] != 5) {
+		ksft_print_msg("content changed by refused calls\n");
+		ok = false;
+	}
+	munmap(m, align);
+close:
+	close(fd);
+	unlink(p("refuse"));
+out:
+	ksft_test_result(ok, "refused with EINVAL: %s\n",
+			 "mprotect, most madvise, process_madvise, mlock, mremap, uffd");
 }
 
 static void test_namespace(void)
@@ -818,6 +1537,70 @@ out:
 	ksft_test_result(ok, "instances are separate; umount releases their regions\n");
 }
 
+static void test_unlink_mapped(void)
+{
+	long long before;
+	char *m;
+	int fd;
+
+	ok = true;
+	fd = region_with_gib("unlinkmapped", &before);
+	if (fd < 0)
+		goto out;
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	expect("mmap", m == MAP_FAILED ? -1 : 0, 0);
+	close(fd);
+	expect("unlink", unlink(p("unlinkmapped")), 0);
+	if (m != MAP_FAILED) {
+		ok &= still_charged("at unlink and close with a mapping", before);
+		m[align - 1] = 2;
+		if (m[align - 1] != 2)
+			ok = false;
+		munmap(m, align);
+	}
+	ok &= uncharged("at the last munmap after unlink and close", before);
+out:
+	ksft_test_result(ok, "unlink and close of a mapped region: memory stays until munmap\n");
+}
+
+static int owner(void *arg)
+{
+	char *m;
+	int fd;
+
+	fd = open(p("owner"), O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0 || ftruncate(fd, align) || create(fd, anon(0, 2 * MiB)))
+		return 1;
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED)
+		return 2;
+	m[0] = 42;
+	return 0;	/* exits with the region open and mapped */
+}
+
+static void test_owner_exit(void)
+{
+	char *m;
+	int fd;
+
+	ok = true;
+	expect_child("creator", in_child(owner, NULL), 0);
+	fd = open(p("owner"), O_RDWR);
+	expect("open after the creator's exit", fd, 0);
+	if (fd >= 0) {
+		m = map_region(fd, PROT_READ | PROT_WRITE);
+		if (m == MAP_FAILED || m[0] != 42) {
+			ksft_print_msg("content lost at the creator's exit\n");
+			ok = false;
+		}
+		if (m != MAP_FAILED)
+			munmap(m, align);
+		close(fd);
+	}
+	unlink(p("owner"));
+	ksft_test_result(ok, "the creator's exit changes nothing: the region is a file\n");
+}
+
 int main(void)
 {
 	struct statfs sf;
@@ -847,7 +1630,7 @@ int main(void)
 		ksft_exit_fail_msg("mount -t msharefs: %s\n", strerror(err));
 	}
 
-	ksft_set_plan(22);
+	ksft_set_plan(32);
 	ok = !statfs(root, &sf) && sf.f_type == MSHARE_MAGIC;
 	ksft_test_result(ok, "mount -t msharefs none DIR (f_type MSHARE_MAGIC)\n");
 	test_mount_point();
@@ -871,11 +1654,21 @@ int main(void)
 	test_garbage();
 	test_readonly_fd();
 	test_unmap_errors();
-	test_mmap_refused();
+	test_mmap_errors();
+	test_share();
+	test_fork();
+	test_readonly_sharer();
+	test_host_unmap();
+	test_munmap();
+	test_refusals();
+	test_pins();
+	test_pin_exits();
 	test_namespace();
 	test_lifetime_unlink_open();
 	test_lifetime_close_linked();
 	test_lifetime_umount();
+	test_unlink_mapped();
+	test_owner_exit();
 
 	if (umount(root))
 		ksft_print_msg("umount %s: %s\n", root, strerror(errno));
