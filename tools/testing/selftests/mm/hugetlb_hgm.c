@@ -6,7 +6,8 @@
  * For the 2 MiB and the 1 GiB hstate (each when it has free pages):
  * MADV_SPLIT on shared hugetlbfs (memfd) and shared anonymous hugetlb
  * mappings sets the "hm" VmFlag on exactly the range asked for, keeps the
- * data, and is a no-op success the second time; unaligned, zero-length and
+ * data, and gives EEXIST (changing no VMA) over a range that has a split
+ * VMA in it; unaligned, zero-length and
  * partly unmapped ranges, private hugetlb mappings and non-hugetlb memory
  * give the documented errors and change no VMA. fork keeps the flag;
  * mprotect, mremap and uffd-wp registration of a split VMA, and MADV_SPLIT
@@ -285,20 +286,28 @@ static bool t_whole(size_t hs)
 	return ok;
 }
 
-/* A second MADV_SPLIT of a split range succeeds and changes nothing. */
+/*
+ * MADV_SPLIT of a range that has a split VMA in it: EEXIST, and no VMA of
+ * the range changes (the unsplit ones around stay unsplit).
+ */
 static bool t_twice(size_t hs)
 {
-	size_t len = 2 * hs;
+	size_t len = 3 * hs;
 	bool ok = true;
 	int fd;
 	char *p = map_shared(hs, len, &fd);
 
 	if (!p)
 		return false;
-	ok &= expect_err(split(p, len), 0, "first");
-	ok &= expect_err(split(p, len), 0, "second");
-	ok &= expect_err(split(p + hs, hs), 0, "second half again");
-	ok &= expect_vma(p, len, true);
+	ok &= expect_err(split(p + hs, hs), 0, "first");
+	ok &= expect_err(split(p + hs, hs), EEXIST, "second");
+	ok &= expect_err(split(p, len), EEXIST, "over split and unsplit VMAs");
+	ok &= expect_err(split(p + 2 * hs, hs), 0, "the unsplit last page");
+	ok &= expect_err(split(p + hs, 2 * hs), EEXIST, "both split ones");
+	ok &= expect_vma(p, hs, false);
+	/* hugetlb VMAs have a ->close(): they never merge. */
+	ok &= expect_vma(p + hs, hs, true);
+	ok &= expect_vma(p + 2 * hs, hs, true);
 	unmap(p, len, fd);
 	return ok;
 }
@@ -606,7 +615,7 @@ struct hcase {
 
 static const struct hcase hcases[] = {
 	{ "split a whole shared mapping, data kept", t_whole },
-	{ "split twice: no-op success", t_twice },
+	{ "split an already split range: EEXIST, no VMA change", t_twice },
 	{ "split the middle huge page: three VMAs", t_middle },
 	{ "unaligned and garbage ranges: EINVAL, no VMA change", t_unaligned },
 	{ "zero length: success, no VMA change", t_zero },
