@@ -1437,6 +1437,170 @@ static const char *t_pins(size_t hs, bool *ok)
 	return NULL;
 }
 
+/* Shared_Hugetlb + Private_Hugetlb of the VMA at @addr, in bytes; -1 if none. */
+static long smaps_hugetlb(const void *addr)
+{
+	unsigned long a = (unsigned long)addr, s, e;
+	long kb, total = -1;
+	bool in = false;
+	char line[1024];
+	FILE *f;
+
+	f = fopen("/proc/self/smaps", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &s, &e) == 2) {
+			if (in)
+				break;
+			in = s <= a && a < e;
+			if (in)
+				total = 0;
+			continue;
+		}
+		if (in && (sscanf(line, "Shared_Hugetlb: %ld kB", &kb) == 1 ||
+			   sscanf(line, "Private_Hugetlb: %ld kB", &kb) == 1))
+			total += kb << 10;
+	}
+	fclose(f);
+	return total;
+}
+
+static bool expect_smaps(const void *addr, long want, const char *what)
+{
+	long got = smaps_hugetlb(addr);
+
+	if (got == want)
+		return true;
+	ksft_print_msg("%s: smaps Shared+Private_Hugetlb %ld kB, want %ld kB\n",
+		       what, got >> 10, want >> 10);
+	return false;
+}
+
+static int collapse(void *p, size_t len)
+{
+	return madvise(p, len, MADV_COLLAPSE) ? errno : 0;
+}
+
+/* Every 4 KiB page of huge page @k of @h mapped at its pfn, contents right. */
+static bool whole_ok(struct hgm *h, size_t k)
+{
+	size_t per = h->hs / pagesize, i;
+
+	for (i = k * per; i < (k + 1) * per; i++) {
+		if (!page_ok(h->p, i)) {
+			ksft_print_msg("page %zu: wrong contents\n", i);
+			return false;
+		}
+	}
+	/* Sampled: pagemap reads of all 262144 pages take long under TCG. */
+	for (i = k * per; i < (k + 1) * per; i += per > 512 ? 4099 : 1)
+		if (!mapped_at(h, i))
+			return false;
+	return mapped_at(h, (k + 1) * per - 1);
+}
+
+/*
+ * MADV_COLLAPSE of two huge pages with 4 KiB mappings: the first with all
+ * its pieces (2 MiB) or 512 random ones (1 GiB), the second with one. Both
+ * are mapped whole again (one hstate-level mapping each: kpagecount 1,
+ * smaps counts the whole size), with every page present at its pfn and its
+ * contents intact; the VMA stays split. Again: no-op success. Unaligned:
+ * EINVAL. A punch-hole afterwards returns both huge pages to the pool.
+ */
+static bool t_collapse(size_t hs)
+{
+	size_t per = hs / pagesize, n = per > 512 ? 512 : per, i, k;
+	unsigned long nfree;
+	bool ok = true;
+	struct hgm h;
+	size_t *idx;
+
+	if (!hgm_setup(&h, hs, 2, 0))
+		return false;
+	idx = calloc(per, sizeof(*idx));
+	for (i = 0; i < per; i++)
+		idx[i] = i;
+	if (n < per)
+		shuffle(idx, per);
+	for (k = 0; k < n && ok; k++)
+		ok &= expect_err(uffd_continue(h.uffd, h.p + idx[k] * pagesize,
+					       pagesize), 0, "CONTINUE 4 KiB");
+	free(idx);
+	ok &= expect_err(uffd_continue(h.uffd, h.p + hs + 5 * pagesize,
+				       pagesize), 0, "CONTINUE 4 KiB of the second");
+	ok &= expect_mapcount(h.pfn[0], n, "first, 4 KiB pieces");
+	ok &= expect_mapcount(h.pfn[1], 1, "second, one piece");
+	ok &= expect_smaps(h.p, (n + 1) * pagesize, "before MADV_COLLAPSE");
+
+	ok &= expect_err(collapse(h.p + pagesize, hs), EINVAL, "unaligned start");
+	ok &= expect_err(collapse(h.p, hs + pagesize), EINVAL, "unaligned end");
+	ok &= expect_mapcount(h.pfn[0], n, "after unaligned MADV_COLLAPSE");
+
+	ok &= expect_err(collapse(h.p, h.len), 0, "MADV_COLLAPSE");
+	ok &= expect_mapcount(h.pfn[0], 1, "first, collapsed");
+	ok &= expect_mapcount(h.pfn[1], 1, "second, collapsed");
+	ok &= expect_smaps(h.p, h.len, "after MADV_COLLAPSE");
+	ok &= expect_vma(h.p, h.len, true);
+	ok &= whole_ok(&h, 0) && whole_ok(&h, 1);
+
+	ok &= expect_err(collapse(h.p, h.len), 0, "MADV_COLLAPSE again");
+	ok &= expect_mapcount(h.pfn[0], 1, "after the second MADV_COLLAPSE");
+	ok &= expect_err(uffd_continue(h.uffd, h.p + 7 * pagesize, pagesize),
+			 EEXIST, "CONTINUE 4 KiB of a collapsed page");
+
+	nfree = free_pages(hs);
+	if (fallocate(h.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+		      h.len)) {
+		ksft_print_msg("punch hole: %s\n", strerror(errno));
+		ok = false;
+	}
+	if (free_pages(hs) != nfree + 2) {
+		ksft_print_msg("punch hole: %lu free huge pages, want %lu\n",
+			       free_pages(hs), nfree + 2);
+		ok = false;
+	}
+	ok &= expect_mapcount(h.pfn[0], 0, "first, after punch-hole");
+	ok &= expect_mapcount(h.pfn[1], 0, "second, after punch-hole");
+	hgm_teardown(&h);
+	return ok;
+}
+
+/*
+ * MADV_COLLAPSE leaves huge pages with no 4 KiB mapping as they are (not
+ * mapped, or mapped whole), and refuses a VMA that is not split (EINVAL,
+ * as on every hugetlb VMA without HGM).
+ */
+static bool t_collapse_other(size_t hs)
+{
+	size_t per = hs / pagesize;
+	bool ok = true;
+	struct hgm h;
+	int fd;
+	char *p;
+
+	if (!hgm_setup(&h, hs, 2, 0))
+		return false;
+	ok &= expect_err(uffd_continue(h.uffd, h.p + hs, hs), 0,
+			 "CONTINUE the second huge page whole");
+	ok &= expect_err(collapse(h.p, h.len), 0, "MADV_COLLAPSE");
+	if (present(h.p) || present(h.p + hs - pagesize)) {
+		ksft_print_msg("an unmapped huge page got mapped\n");
+		ok = false;
+	}
+	ok &= expect_mapcount(h.pfn[0], 0, "unmapped huge page");
+	ok &= expect_mapcount(h.pfn[1], 1, "whole huge page");
+	ok &= mapped_at(&h, per) && mapped_at(&h, 2 * per - 1);
+	hgm_teardown(&h);
+
+	p = map_shared(hs, hs, &fd);
+	if (!p)
+		return false;
+	ok &= expect_err(collapse(p, hs), EINVAL, "VMA not split");
+	unmap(p, hs, fd);
+	return ok;
+}
+
 /*
  * Punch-hole while a 4 KiB piece is pinned: the mapping goes (mapcount 0),
  * the pin keeps the orphan folio out of the pool, and the unpin returns it
@@ -1500,6 +1664,8 @@ static const struct hcase hgm_cases[] = {
 	{ "uffd-wp and MADV_SPLIT: EINVAL both ways", t_uffd_wp },
 	{ "mapcount 0 after MADV_DONTNEED and punch-hole", t_unmap_paths },
 	{ "after UFFDIO_UNREGISTER: faults map 4 KiB next to 4 KiB", t_after_unregister },
+	{ "MADV_COLLAPSE: whole again, data kept, punch-hole frees", t_collapse },
+	{ "MADV_COLLAPSE: unsplit pages and VMAs left alone", t_collapse_other },
 };
 
 #define NR_HGM_CASES	ARRAY_SIZE(hgm_cases)
