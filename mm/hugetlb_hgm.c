@@ -359,6 +359,40 @@ bool hugetlb_hgm_pte_none(struct vm_area_struct *vma, pte_t *hptep,
 	return none;
 }
 
+#ifdef CONFIG_DEBUG_VM
+/*
+ * The reference invariant of a hugetlb folio that HGM maps: every
+ * reference is one of the page cache's (folio_nr_pages() of them while the
+ * folio is in it, as __filemap_add_folio() takes), one
+ * per page table entry that maps it at any size (folio_mapcount()), one
+ * per pin (a large folio's pin is one reference and one _pincount), or a
+ * transient one (@transient known to the caller, more possible). Too few
+ * references means a leaf or a pin lost its reference, and the folio
+ * could be freed while still mapped or pinned.
+ *
+ * Other mappings and GUP-fast pins can change the counts meanwhile: they
+ * take the reference before counting the mapping or pin, and uncount it
+ * before dropping the reference, so a reference count read twice, the
+ * same before and after the other counts, is never too low unless a
+ * reference is really missing. When it changed, there is nothing to say.
+ */
+void hugetlb_hgm_check_refs(struct folio *folio, int transient)
+{
+	int refs = folio_ref_count(folio), want;
+
+	/* Read the reference count before the counts it must cover... */
+	smp_rmb();
+	want = (READ_ONCE(folio->mapping) ? folio_nr_pages(folio) : 0) +
+	       folio_mapcount(folio) + atomic_read(&folio->_pincount) +
+	       transient;
+	/* ... and again after them. */
+	smp_rmb();
+	if (folio_ref_count(folio) != refs)
+		return;
+	VM_WARN_ON_ONCE_FOLIO(refs < want, folio);
+}
+#endif
+
 /*
  * Clear the 4 KiB leaves in the PTE table below @pmd. Their mapcounts go
  * now; their references go with the mmu_gather, batched per folio.
@@ -407,6 +441,8 @@ again:
 			folio_mark_dirty(folio);
 		hugetlb_hgm_remove_rmap(folio, page);
 		hugetlb_count_sub(1, mm);
+		/* The leaf's reference goes with the mmu_gather, later. */
+		hugetlb_hgm_check_refs(folio, 0);
 		if (!nr) {
 			batch_folio = folio;
 			batch_page = page;

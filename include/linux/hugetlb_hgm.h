@@ -75,6 +75,8 @@ void hugetlb_hgm_zap(struct mmu_gather *tlb, struct vm_area_struct *vma,
 		     pte_t *hptep, unsigned long haddr);
 bool hugetlb_hgm_pte_none(struct vm_area_struct *vma, pte_t *hptep,
 			  unsigned long addr);
+int hugetlb_hgm_collapse(struct vm_area_struct *vma, unsigned long start,
+			 unsigned long end);
 #else
 static inline bool hugetlb_hgm_table(struct vm_area_struct *vma, pte_t pte)
 {
@@ -109,6 +111,20 @@ static inline bool hugetlb_hgm_pte_none(struct vm_area_struct *vma,
 {
 	return true;
 }
+
+static inline int hugetlb_hgm_collapse(struct vm_area_struct *vma,
+				       unsigned long start, unsigned long end)
+{
+	return -EINVAL;
+}
 #endif /* CONFIG_HUGETLB_HGM */
+
+#if defined(CONFIG_HUGETLB_HGM) && defined(CONFIG_DEBUG_VM)
+void hugetlb_hgm_check_refs(struct folio *folio, int transient);
+#else
+static inline void hugetlb_hgm_check_refs(struct folio *folio, int transient)
+{
+}
+#endif
 
 #endif /* _LINUX_HUGETLB_HGM_H */

@@ -6,7 +6,8 @@
  * For the 2 MiB and the 1 GiB hstate (each when it has free pages):
  * MADV_SPLIT on shared hugetlbfs (memfd) and shared anonymous hugetlb
  * mappings sets the "hm" VmFlag on exactly the range asked for, keeps the
- * data, and is a no-op success the second time; unaligned, zero-length and
+ * data, and gives EEXIST (changing no VMA) over a range that has a split
+ * VMA in it; unaligned, zero-length and
  * partly unmapped ranges, private hugetlb mappings and non-hugetlb memory
  * give the documented errors and change no VMA. fork keeps the flag;
  * mprotect, mremap and uffd-wp registration of a split VMA, and MADV_SPLIT
@@ -23,9 +24,18 @@
  * maps 4 KiB; /proc/kpagecount counts one per 4 KiB leaf and is 0 again
  * after munmap, MADV_DONTNEED and punch-hole; gup_test long-term
  * pins (GUP-slow and GUP-fast) of 4 KiB pieces are listed by the pin
- * tracker at exactly their pfns and balanced in /proc/vmstat; a punch-hole
- * while pinned leaves an unmapped orphan folio that returns to the pool at
- * unpin.
+ * tracker at exactly their pfns and balanced in /proc/vmstat.
+ *
+ * MADV_COLLAPSE maps huge pages with 4 KiB mappings whole again (kpagecount
+ * 1, smaps the whole size, contents kept, punch-hole frees them), leaves
+ * other huge pages alone and refuses unaligned ranges and unsplit VMAs.
+ *
+ * Pins (each case ends with foll_pin acquired == released): punch-hole and
+ * truncation while a piece is pinned (GUP-slow and GUP-fast) leave an
+ * unmapped orphan folio that takes device writes and returns to the pool
+ * at unpin; MADV_COLLAPSE while pinned keeps the pins and the device and
+ * CPU coherent; unmapping the split VMA of two on one file keeps the pin;
+ * fork with a pinned piece: the child maps the huge page whole.
  *
  * Without CONFIG_HUGETLB_HGM, MADV_SPLIT is an unknown advice (EINVAL) and
  * every case is skipped with that reason.
@@ -285,20 +295,28 @@ static bool t_whole(size_t hs)
 	return ok;
 }
 
-/* A second MADV_SPLIT of a split range succeeds and changes nothing. */
+/*
+ * MADV_SPLIT of a range that has a split VMA in it: EEXIST, and no VMA of
+ * the range changes (the unsplit ones around stay unsplit).
+ */
 static bool t_twice(size_t hs)
 {
-	size_t len = 2 * hs;
+	size_t len = 3 * hs;
 	bool ok = true;
 	int fd;
 	char *p = map_shared(hs, len, &fd);
 
 	if (!p)
 		return false;
-	ok &= expect_err(split(p, len), 0, "first");
-	ok &= expect_err(split(p, len), 0, "second");
-	ok &= expect_err(split(p + hs, hs), 0, "second half again");
-	ok &= expect_vma(p, len, true);
+	ok &= expect_err(split(p + hs, hs), 0, "first");
+	ok &= expect_err(split(p + hs, hs), EEXIST, "second");
+	ok &= expect_err(split(p, len), EEXIST, "over split and unsplit VMAs");
+	ok &= expect_err(split(p + 2 * hs, hs), 0, "the unsplit last page");
+	ok &= expect_err(split(p + hs, 2 * hs), EEXIST, "both split ones");
+	ok &= expect_vma(p, hs, false);
+	/* hugetlb VMAs have a ->close(): they never merge. */
+	ok &= expect_vma(p + hs, hs, true);
+	ok &= expect_vma(p + 2 * hs, hs, true);
 	unmap(p, len, fd);
 	return ok;
 }
@@ -606,7 +624,7 @@ struct hcase {
 
 static const struct hcase hcases[] = {
 	{ "split a whole shared mapping, data kept", t_whole },
-	{ "split twice: no-op success", t_twice },
+	{ "split an already split range: EEXIST, no VMA change", t_twice },
 	{ "split the middle huge page: three VMAs", t_middle },
 	{ "unaligned and garbage ranges: EINVAL, no VMA change", t_unaligned },
 	{ "zero length: success, no VMA change", t_zero },
@@ -1428,15 +1446,378 @@ static const char *t_pins(size_t hs, bool *ok)
 	return NULL;
 }
 
+/* Shared_Hugetlb + Private_Hugetlb of the VMA at @addr, in bytes; -1 if none. */
+static long smaps_hugetlb(const void *addr)
+{
+	unsigned long a = (unsigned long)addr, s, e;
+	long kb, total = -1;
+	bool in = false;
+	char line[1024];
+	FILE *f;
+
+	f = fopen("/proc/self/smaps", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &s, &e) == 2) {
+			if (in)
+				break;
+			in = s <= a && a < e;
+			if (in)
+				total = 0;
+			continue;
+		}
+		if (in && (sscanf(line, "Shared_Hugetlb: %ld kB", &kb) == 1 ||
+			   sscanf(line, "Private_Hugetlb: %ld kB", &kb) == 1))
+			total += kb << 10;
+	}
+	fclose(f);
+	return total;
+}
+
+static bool expect_smaps(const void *addr, long want, const char *what)
+{
+	long got = smaps_hugetlb(addr);
+
+	if (got == want)
+		return true;
+	ksft_print_msg("%s: smaps Shared+Private_Hugetlb %ld kB, want %ld kB\n",
+		       what, got >> 10, want >> 10);
+	return false;
+}
+
+static int collapse(void *p, size_t len)
+{
+	return madvise(p, len, MADV_COLLAPSE) ? errno : 0;
+}
+
+/* Every 4 KiB page of huge page @k of @h mapped at its pfn, contents right. */
+static bool whole_ok(struct hgm *h, size_t k)
+{
+	size_t per = h->hs / pagesize, i;
+
+	for (i = k * per; i < (k + 1) * per; i++) {
+		if (!page_ok(h->p, i)) {
+			ksft_print_msg("page %zu: wrong contents\n", i);
+			return false;
+		}
+	}
+	/* Sampled: pagemap reads of all 262144 pages take long under TCG. */
+	for (i = k * per; i < (k + 1) * per; i += per > 512 ? 4099 : 1)
+		if (!mapped_at(h, i))
+			return false;
+	return mapped_at(h, (k + 1) * per - 1);
+}
+
 /*
- * Punch-hole while a 4 KiB piece is pinned: the mapping goes (mapcount 0),
- * the pin keeps the orphan folio out of the pool, and the unpin returns it
- * (free_hugepages); the tracker's check at free stays quiet (freed_pinned).
+ * MADV_COLLAPSE of two huge pages with 4 KiB mappings: the first with all
+ * its pieces (2 MiB) or 512 random ones (1 GiB), the second with one. Both
+ * are mapped whole again (one hstate-level mapping each: kpagecount 1,
+ * smaps counts the whole size), with every page present at its pfn and its
+ * contents intact; the VMA stays split. Again: no-op success. Unaligned:
+ * EINVAL. A punch-hole afterwards returns both huge pages to the pool.
  */
+static bool t_collapse(size_t hs)
+{
+	size_t per = hs / pagesize, n = per > 512 ? 512 : per, i, k;
+	unsigned long nfree;
+	bool ok = true;
+	struct hgm h;
+	size_t *idx;
+
+	if (!hgm_setup(&h, hs, 2, 0))
+		return false;
+	idx = calloc(per, sizeof(*idx));
+	for (i = 0; i < per; i++)
+		idx[i] = i;
+	if (n < per)
+		shuffle(idx, per);
+	for (k = 0; k < n && ok; k++)
+		ok &= expect_err(uffd_continue(h.uffd, h.p + idx[k] * pagesize,
+					       pagesize), 0, "CONTINUE 4 KiB");
+	free(idx);
+	ok &= expect_err(uffd_continue(h.uffd, h.p + hs + 5 * pagesize,
+				       pagesize), 0, "CONTINUE 4 KiB of the second");
+	ok &= expect_mapcount(h.pfn[0], n, "first, 4 KiB pieces");
+	ok &= expect_mapcount(h.pfn[1], 1, "second, one piece");
+	ok &= expect_smaps(h.p, (n + 1) * pagesize, "before MADV_COLLAPSE");
+
+	ok &= expect_err(collapse(h.p + pagesize, hs), EINVAL, "unaligned start");
+	ok &= expect_err(collapse(h.p, hs + pagesize), EINVAL, "unaligned end");
+	ok &= expect_mapcount(h.pfn[0], n, "after unaligned MADV_COLLAPSE");
+
+	ok &= expect_err(collapse(h.p, h.len), 0, "MADV_COLLAPSE");
+	ok &= expect_mapcount(h.pfn[0], 1, "first, collapsed");
+	ok &= expect_mapcount(h.pfn[1], 1, "second, collapsed");
+	ok &= expect_smaps(h.p, h.len, "after MADV_COLLAPSE");
+	ok &= expect_vma(h.p, h.len, true);
+	ok &= whole_ok(&h, 0) && whole_ok(&h, 1);
+
+	ok &= expect_err(collapse(h.p, h.len), 0, "MADV_COLLAPSE again");
+	ok &= expect_mapcount(h.pfn[0], 1, "after the second MADV_COLLAPSE");
+	ok &= expect_err(uffd_continue(h.uffd, h.p + 7 * pagesize, pagesize),
+			 EEXIST, "CONTINUE 4 KiB of a collapsed page");
+
+	nfree = free_pages(hs);
+	if (fallocate(h.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+		      h.len)) {
+		ksft_print_msg("punch hole: %s\n", strerror(errno));
+		ok = false;
+	}
+	if (free_pages(hs) != nfree + 2) {
+		ksft_print_msg("punch hole: %lu free huge pages, want %lu\n",
+			       free_pages(hs), nfree + 2);
+		ok = false;
+	}
+	ok &= expect_mapcount(h.pfn[0], 0, "first, after punch-hole");
+	ok &= expect_mapcount(h.pfn[1], 0, "second, after punch-hole");
+	hgm_teardown(&h);
+	return ok;
+}
+
+/*
+ * MADV_COLLAPSE leaves huge pages with no 4 KiB mapping as they are (not
+ * mapped, or mapped whole), and refuses a VMA that is not split (EINVAL,
+ * as on every hugetlb VMA without HGM).
+ */
+static bool t_collapse_other(size_t hs)
+{
+	size_t per = hs / pagesize;
+	bool ok = true;
+	struct hgm h;
+	int fd;
+	char *p;
+
+	if (!hgm_setup(&h, hs, 2, 0))
+		return false;
+	ok &= expect_err(uffd_continue(h.uffd, h.p + hs, hs), 0,
+			 "CONTINUE the second huge page whole");
+	ok &= expect_err(collapse(h.p, h.len), 0, "MADV_COLLAPSE");
+	if (present(h.p) || present(h.p + hs - pagesize)) {
+		ksft_print_msg("an unmapped huge page got mapped\n");
+		ok = false;
+	}
+	ok &= expect_mapcount(h.pfn[0], 0, "unmapped huge page");
+	ok &= expect_mapcount(h.pfn[1], 1, "whole huge page");
+	ok &= mapped_at(&h, per) && mapped_at(&h, 2 * per - 1);
+	hgm_teardown(&h);
+
+	p = map_shared(hs, hs, &fd);
+	if (!p)
+		return false;
+	ok &= expect_err(collapse(p, hs), EINVAL, "VMA not split");
+	unmap(p, hs, fd);
+	return ok;
+}
+
+/* nr_foll_pin_acquired and _released at the start of a case. */
+struct pin_balance {
+	uint64_t acq, rel;
+};
+
+static void balance_start(struct pin_balance *b)
+{
+	b->acq = foll_pin_count("nr_foll_pin_acquired");
+	b->rel = foll_pin_count("nr_foll_pin_released");
+}
+
+/* Were as many pins released as acquired since balance_start()? */
+static bool balance_ok(const struct pin_balance *b)
+{
+	uint64_t acq = foll_pin_count("nr_foll_pin_acquired") - b->acq;
+	uint64_t rel = foll_pin_count("nr_foll_pin_released") - b->rel;
+
+	if (acq == rel && acq)
+		return true;
+	ksft_print_msg("foll_pin: %llu acquired, %llu released\n",
+		       (unsigned long long)acq, (unsigned long long)rel);
+	return false;
+}
+
+/* Long-term pin of @npages at @p through gup_test, GUP-fast or -slow. */
+static bool pin(const char *p, size_t npages, bool fast)
+{
+	struct pin_longterm_test args = {
+		.addr = (unsigned long)p,
+		.size = npages * pagesize,
+		.flags = PIN_LONGTERM_TEST_FLAG_USE_WRITE |
+			 (fast ? PIN_LONGTERM_TEST_FLAG_USE_FAST : 0),
+	};
+
+	if (!ioctl(gup_fd, PIN_LONGTERM_TEST_START, &args))
+		return true;
+	ksft_print_msg("PIN_LONGTERM_TEST_START of %zu pages%s: %s\n", npages,
+		       fast ? " (fast)" : "", strerror(errno));
+	return false;
+}
+
+static bool unpin(void)
+{
+	if (!ioctl(gup_fd, PIN_LONGTERM_TEST_STOP))
+		return true;
+	ksft_print_msg("PIN_LONGTERM_TEST_STOP: %s\n", strerror(errno));
+	return false;
+}
+
+/* Write @npages of @c through the pin, as a device would (DMA). */
+static bool dma_write(size_t npages, char c)
+{
+	char *buf = malloc(npages * pagesize);
+	__u64 addr = (unsigned long)buf;
+	bool ok;
+
+	memset(buf, c, npages * pagesize);
+	ok = !ioctl(gup_fd, PIN_LONGTERM_TEST_WRITE, &addr);
+	if (!ok)
+		ksft_print_msg("PIN_LONGTERM_TEST_WRITE: %s\n", strerror(errno));
+	free(buf);
+	return ok;
+}
+
+/* Do the pinned pages read back (PIN_LONGTERM_TEST_READ) as @npages of @c? */
+static bool dma_read_is(size_t npages, char c)
+{
+	char *buf = malloc(npages * pagesize);
+	__u64 addr = (unsigned long)buf;
+	bool ok = !ioctl(gup_fd, PIN_LONGTERM_TEST_READ, &addr);
+	size_t i;
+
+	if (!ok)
+		ksft_print_msg("PIN_LONGTERM_TEST_READ: %s\n", strerror(errno));
+	for (i = 0; ok && i < npages * pagesize; i++)
+		ok = buf[i] == c;
+	if (i && !ok)
+		ksft_print_msg("pinned pages: byte %zu is %#x, want %#x\n", i - 1,
+			       buf[i - 1] & 0xff, c & 0xff);
+	free(buf);
+	return ok;
+}
+
+static bool bytes_are(const char *p, size_t len, char c, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] != c) {
+			ksft_print_msg("%s: byte %zu is %#x, want %#x\n", what, i,
+				       p[i] & 0xff, c & 0xff);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Does the tracker (when on) list exactly @n pins, at pfns @pfn.. @pfn+n-1? */
+static bool tracker_is(unsigned long pfn, int n, const char *what)
+{
+	unsigned long pfns[8];
+	int seen[8] = { 0 }, recs, i;
+
+	for (i = 0; i < n; i++)
+		pfns[i] = pfn + i;
+	recs = tracker_records(pfns, n, seen);
+	if (recs < 0)
+		return true;
+	for (i = 0; i < n; i++)
+		if (seen[i] != 1)
+			recs = -1;
+	if (recs == n)
+		return true;
+	ksft_print_msg("%s: tracker has %d records, want %d at %#lx\n", what,
+		       recs, n, pfn);
+	return false;
+}
+
+/*
+ * Punch-hole or truncate while a 4 KiB piece is pinned (GUP-slow or
+ * GUP-fast): the mapping goes (mapcount 0), the pin keeps the orphan folio
+ * out of the pool and still reaches it (a device write reads back), and
+ * the unpin returns it (free_hugepages); the tracker's check at free stays
+ * quiet (any "Bad page" splat fails the run); foll_pin balanced.
+ */
+static const char *remove_pinned(size_t hs, bool *ok, bool truncate,
+				 bool fast)
+{
+	struct pin_balance b;
+	unsigned long nfree;
+	struct hgm h;
+	int err;
+
+	*ok = false;
+	if (gup_fd < 0)
+		return "no " GUP_TEST_FILE " (CONFIG_GUP_TEST)";
+	if (!hgm_setup(&h, hs, 1, 0))
+		return NULL;
+	balance_start(&b);
+	*ok = expect_err(uffd_continue(h.uffd, h.p + 9 * pagesize, pagesize), 0,
+			 "CONTINUE 1 page");
+	if (!*ok || !pin(h.p + 9 * pagesize, 1, fast)) {
+		*ok = false;
+		hgm_teardown(&h);
+		return NULL;
+	}
+	nfree = free_pages(hs);
+	if (truncate)
+		err = ftruncate(h.fd, 0);
+	else
+		err = fallocate(h.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				0, hs);
+	if (err) {
+		ksft_print_msg("%s: %s\n", truncate ? "truncate" : "punch hole",
+			       strerror(errno));
+		*ok = false;
+	}
+	*ok &= expect_mapcount(h.pfn[0], 0, "pinned, after removal");
+	if (present(h.p + 9 * pagesize)) {
+		ksft_print_msg("still mapped after removal\n");
+		*ok = false;
+	}
+	if (free_pages(hs) != nfree) {
+		ksft_print_msg("the pinned folio went back to the pool at removal\n");
+		*ok = false;
+	}
+	*ok &= tracker_is(h.pfn[0] + 9, 1, "pinned orphan");
+	*ok &= dma_write(1, 0x6d) && dma_read_is(1, 0x6d);
+	*ok &= unpin();
+	if (free_pages(hs) != nfree + 1) {
+		ksft_print_msg("unpin: %lu free huge pages, want %lu\n",
+			       free_pages(hs), nfree + 1);
+		*ok = false;
+	}
+	*ok &= balance_ok(&b);
+	hgm_teardown(&h);
+	return NULL;
+}
+
 static const char *t_punch_pinned(size_t hs, bool *ok)
 {
-	struct pin_longterm_test args = { .flags = PIN_LONGTERM_TEST_FLAG_USE_WRITE };
-	unsigned long nfree;
+	return remove_pinned(hs, ok, false, false);
+}
+
+static const char *t_punch_pinned_fast(size_t hs, bool *ok)
+{
+	return remove_pinned(hs, ok, false, true);
+}
+
+static const char *t_truncate_pinned(size_t hs, bool *ok)
+{
+	return remove_pinned(hs, ok, true, false);
+}
+
+static const char *t_truncate_pinned_fast(size_t hs, bool *ok)
+{
+	return remove_pinned(hs, ok, true, true);
+}
+
+/*
+ * MADV_COLLAPSE while 4 KiB pieces are pinned (P2): the pins stay (tracker,
+ * foll_pin), and the device and the CPU see each other's writes through
+ * the collapsed mapping, both ways.
+ */
+static const char *t_collapse_pinned(size_t hs, bool *ok)
+{
+	struct pin_balance b;
+	char *q;
 	struct hgm h;
 
 	*ok = false;
@@ -1444,40 +1825,140 @@ static const char *t_punch_pinned(size_t hs, bool *ok)
 		return "no " GUP_TEST_FILE " (CONFIG_GUP_TEST)";
 	if (!hgm_setup(&h, hs, 1, 0))
 		return NULL;
-	*ok = true;
-	*ok &= expect_err(uffd_continue(h.uffd, h.p + 9 * pagesize, pagesize), 0,
-			  "CONTINUE 1 page");
-	args.addr = (unsigned long)(h.p + 9 * pagesize);
-	args.size = pagesize;
-	if (ioctl(gup_fd, PIN_LONGTERM_TEST_START, &args)) {
-		ksft_print_msg("pin: %s\n", strerror(errno));
+	balance_start(&b);
+	q = h.p + 20 * pagesize;
+	*ok = expect_err(uffd_continue(h.uffd, q, 3 * pagesize), 0,
+			 "CONTINUE 3 pages");
+	if (!*ok || !pin(q, 3, true)) {
 		*ok = false;
 		hgm_teardown(&h);
 		return NULL;
 	}
-	nfree = free_pages(hs);
-	if (fallocate(h.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, hs)) {
-		ksft_print_msg("punch hole: %s\n", strerror(errno));
-		*ok = false;
+	*ok &= dma_write(3, 0x11);
+	*ok &= bytes_are(q, 3 * pagesize, 0x11, "device write, 4 KiB mapped");
+	*ok &= expect_err(collapse(h.p, hs), 0, "MADV_COLLAPSE while pinned");
+	*ok &= expect_mapcount(h.pfn[0], 1, "collapsed while pinned");
+	*ok &= tracker_is(h.pfn[0] + 20, 3, "after MADV_COLLAPSE");
+	*ok &= bytes_are(q, 3 * pagesize, 0x11, "device write, collapsed");
+	*ok &= page_ok(h.p, 19) && page_ok(h.p, 23);
+	*ok &= dma_write(3, 0x22);
+	*ok &= bytes_are(q, 3 * pagesize, 0x22, "device write after MADV_COLLAPSE");
+	memset(q, 0x33, 3 * pagesize);
+	*ok &= dma_read_is(3, 0x33);
+	*ok &= unpin();
+	*ok &= balance_ok(&b);
+	*ok &= expect_mapcount(h.pfn[0], 1, "collapsed, unpinned");
+	hgm_teardown(&h);
+	*ok &= expect_mapcount(h.pfn[0], 0, "after munmap");
+	return NULL;
+}
+
+/*
+ * Two VMAs on one file (P4): a 4 KiB piece pinned through the split one,
+ * which is then unmapped; the other maps the page whole. The pin stays,
+ * the device's writes show through the other VMA; foll_pin balanced.
+ */
+static const char *t_two_vmas_pinned(size_t hs, bool *ok)
+{
+	struct pin_balance b;
+	struct hgm h;
+	char *q;
+
+	*ok = false;
+	if (gup_fd < 0)
+		return "no " GUP_TEST_FILE " (CONFIG_GUP_TEST)";
+	if (!hgm_setup(&h, hs, 1, 0))
+		return NULL;
+	q = map_at(hs, hs, MAP_SHARED, h.fd, hs);
+	if (!q) {
+		hgm_teardown(&h);
+		return NULL;
 	}
-	*ok &= expect_mapcount(h.pfn[0], 0, "pinned, after punch-hole");
-	if (present(h.p + 9 * pagesize)) {
-		ksft_print_msg("still mapped after punch-hole\n");
+	balance_start(&b);
+	*ok = expect_err(split(q, hs), 0, "MADV_SPLIT of the second VMA");
+	*ok &= expect_err(uffd_continue(h.uffd, h.p + 9 * pagesize, pagesize), 0,
+			  "CONTINUE 1 page");
+	*ok &= page_ok(q, 30);	/* faults the second VMA in whole */
+	*ok &= expect_mapcount(h.pfn[0], 2, "4 KiB + whole");
+	if (!*ok || !pin(h.p + 9 * pagesize, 1, false)) {
 		*ok = false;
+		goto out;
 	}
-	if (free_pages(hs) != nfree) {
-		ksft_print_msg("the pinned folio went back to the pool at punch-hole\n");
+	*ok &= dma_write(1, 0x44);
+	*ok &= bytes_are(q + 9 * pagesize, pagesize, 0x44, "second VMA");
+	munmap(h.p, h.len);
+	h.p = NULL;
+	*ok &= expect_mapcount(h.pfn[0], 1, "first VMA unmapped");
+	*ok &= tracker_is(h.pfn[0] + 9, 1, "first VMA unmapped");
+	*ok &= dma_write(1, 0x55);
+	*ok &= bytes_are(q + 9 * pagesize, pagesize, 0x55,
+			 "second VMA, first unmapped");
+	*ok &= unpin();
+	*ok &= balance_ok(&b);
+out:
+	munmap(q, hs);
+	*ok &= expect_mapcount(h.pfn[0], 0, "both unmapped");
+	hgm_teardown(&h);
+	return NULL;
+}
+
+/*
+ * fork with a pinned 4 KiB piece (P5): the child's shared VMA has no page
+ * tables copied (no uffd-wp) and faults the huge page in whole; the
+ * parent's 4 KiB mappings and pin are unchanged, and the child's mapping
+ * goes at its exit; foll_pin balanced.
+ */
+static const char *t_fork_pinned(size_t hs, bool *ok)
+{
+	struct pin_balance b;
+	struct hgm h;
+	int status;
+	pid_t pid;
+
+	*ok = false;
+	if (gup_fd < 0)
+		return "no " GUP_TEST_FILE " (CONFIG_GUP_TEST)";
+	if (!hgm_setup(&h, hs, 1, 0))
+		return NULL;
+	balance_start(&b);
+	*ok = expect_err(uffd_continue(h.uffd, h.p + 9 * pagesize, 2 * pagesize),
+			 0, "CONTINUE 2 pages");
+	if (!*ok || !pin(h.p + 9 * pagesize, 1, true)) {
 		*ok = false;
+		hgm_teardown(&h);
+		return NULL;
 	}
-	if (ioctl(gup_fd, PIN_LONGTERM_TEST_STOP)) {
-		ksft_print_msg("unpin: %s\n", strerror(errno));
+	pid = fork();
+	if (pid < 0) {
+		ksft_print_msg("fork: %s\n", strerror(errno));
 		*ok = false;
+	} else if (!pid) {
+		bool cok;
+
+		/* The parent's pagemap is not ours. */
+		pagemap_fd = open("/proc/self/pagemap", O_RDONLY);
+		cok = pagemap_fd >= 0 && !present(h.p + 9 * pagesize);
+
+		if (!cok)
+			ksft_print_msg("child: page tables were copied\n");
+		cok &= page_ok(h.p, 9) && page_ok(h.p, 100);
+		cok &= mapped_at(&h, 0) && mapped_at(&h, 9);
+		cok &= expect_mapcount(h.pfn[0], 3, "child mapped whole");
+		_exit(cok ? 0 : 1);
+	} else {
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status)) {
+			ksft_print_msg("child failed (status %#x)\n", status);
+			*ok = false;
+		}
 	}
-	if (free_pages(hs) != nfree + 1) {
-		ksft_print_msg("unpin: %lu free huge pages, want %lu\n",
-			       free_pages(hs), nfree + 1);
-		*ok = false;
-	}
+	*ok &= expect_mapcount(h.pfn[0], 2, "child gone");
+	*ok &= mapped_at(&h, 9) && mapped_at(&h, 10) && !mapped_at(&h, 11);
+	*ok &= tracker_is(h.pfn[0] + 9, 1, "after fork");
+	*ok &= dma_write(1, 0x66);
+	*ok &= bytes_are(h.p + 9 * pagesize, pagesize, 0x66, "after fork");
+	*ok &= unpin();
+	*ok &= balance_ok(&b);
 	hgm_teardown(&h);
 	return NULL;
 }
@@ -1491,6 +1972,8 @@ static const struct hcase hgm_cases[] = {
 	{ "uffd-wp and MADV_SPLIT: EINVAL both ways", t_uffd_wp },
 	{ "mapcount 0 after MADV_DONTNEED and punch-hole", t_unmap_paths },
 	{ "after UFFDIO_UNREGISTER: faults map 4 KiB next to 4 KiB", t_after_unregister },
+	{ "MADV_COLLAPSE: whole again, data kept, punch-hole frees", t_collapse },
+	{ "MADV_COLLAPSE: unsplit pages and VMAs left alone", t_collapse_other },
 };
 
 #define NR_HGM_CASES	ARRAY_SIZE(hgm_cases)
@@ -1503,6 +1986,12 @@ struct pcase {
 static const struct pcase pin_cases[] = {
 	{ "pins of 4 KiB pieces: tracker pfns exact, foll_pin balanced", t_pins },
 	{ "punch-hole while pinned: orphan freed at unpin", t_punch_pinned },
+	{ "punch-hole while pinned (GUP-fast): orphan freed at unpin", t_punch_pinned_fast },
+	{ "truncate while pinned: orphan freed at unpin", t_truncate_pinned },
+	{ "truncate while pinned (GUP-fast): orphan freed at unpin", t_truncate_pinned_fast },
+	{ "MADV_COLLAPSE while pinned: pins kept, device and CPU coherent", t_collapse_pinned },
+	{ "two VMAs on one file: pin kept when the split one goes", t_two_vmas_pinned },
+	{ "fork with a pinned piece: child maps whole, pin kept", t_fork_pinned },
 };
 
 #define NR_PIN_CASES	ARRAY_SIZE(pin_cases)
