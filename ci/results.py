@@ -253,17 +253,24 @@ KILL_RE = re.compile(r'segfault at|Killed process|killed as a result|'
                      r'trap .* in ')
 
 
-def no_verdict_reason(lines, rc, klines):
-    """Why a program stopped in the middle of a case: its exit status, its
-    last line of output (err() messages go there) and the kernel's last
-    word about a killed process, so that a one-off failure in CI can be
-    understood from the summary alone."""
-    bits = ['no verdict printed']
+def no_verdict_reason(lines, rc, klines, what='no verdict printed'):
+    """Why a program stopped in the middle of a case or before its plan's
+    end: its exit status (128 + N: killed by signal N), its last line of
+    output (err() messages, or a test's own fatal-signal report, go there),
+    the seed it printed and the kernel's last word about a killed process,
+    so that a one-off failure in CI can be understood and replayed from
+    the summary alone."""
+    bits = [what]
     if rc is not None:
         bits.append('exit status %d' % rc)
+    seeds = [x.strip() for x in lines if re.match(r'^#? ?seed \d+', x.strip())]
+    if seeds:
+        bits.append(seeds[0].lstrip('# '))
     tail = [x.strip() for x in lines if x.strip()]
-    if tail:
-        bits.append('last output: ' + tail[-1][:200])
+    # A program's own last word beats the shell's "Segmentation fault".
+    said = [x for x in tail if re.search(r'fatal signal|\*\*\*|Bail out|ERROR', x)]
+    if said or tail:
+        bits.append('last output: ' + (said or tail)[-1][:200])
     kill = [x.strip() for x in klines if KILL_RE.search(x)]
     if kill:
         bits.append('kernel: ' + kill[-1][:200])
@@ -363,8 +370,11 @@ def parse_vm(plan_path, rundir):
                                 'exit status %d with no failed case' % rc))
         klines = ksegs.get(suite, [])
         for r in res:
-            if r['result'] == 'fail' and r['reason'] == 'no verdict printed':
-                r['reason'] = no_verdict_reason(lines, rc, klines)
+            if r['result'] != 'fail':
+                continue
+            if r['reason'] == 'no verdict printed' or (
+                    r['case'] == 'plan' and r['reason'].endswith('planned results printed')):
+                r['reason'] = no_verdict_reason(lines, rc, klines, r['reason'])
         out.extend(res)
         # Kernel splats during this test.
         hits = splats(klines)

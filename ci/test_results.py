@@ -91,6 +91,22 @@ def no_verdict_says_why():
 
 
 @case
+def short_plan_says_why():
+    """A TAP program killed before its plan's end: the reason has the
+    exit status, its seed, its last line and the kernel's kill message."""
+    out = ['TAP version 13', '1..3', '# seed 1234', 'ok 1 a',
+           '# fatal signal 7 in pid 9 at op 5 of seed 1234, after: x',
+           'Bus error']
+    r = run(['t|10||tap|x'], seg('t', out, 135) + DONE,
+            kseg('t', ['[   9.1] Killed process 9 (t)']))
+    f = [x for x in r if x['result'] == 'fail']
+    return (len(f) == 1 and f[0]['case'] == 'plan' and
+            f[0]['reason'].startswith('1 of 3 planned results printed') and
+            'exit status 135' in f[0]['reason'] and 'seed 1234' in f[0]['reason'] and
+            'fatal signal 7' in f[0]['reason'] and 'Killed process' in f[0]['reason'])
+
+
+@case
 def warn_fails_the_test():
     r = run(['t|10||tap|x'], seg('t', TAP[:3] + ['ok 1 w']) + DONE,
             kseg('t', WARN))

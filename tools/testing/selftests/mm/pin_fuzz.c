@@ -307,6 +307,63 @@ static void op_log(const char *fmt, ...)
 	}
 }
 
+/*
+ * A fatal signal (a fault in this program, or the kernel killing it)
+ * would end the run with fewer results than planned and nothing to go
+ * on: say which call came last and how to replay it, then die of it.
+ * The handler formats by hand and has no stack protector: after memory
+ * corruption, libc's formatting (and the canary) may be what is broken.
+ */
+static uint64_t run_seed;
+static unsigned long run_ops;
+
+static __attribute__((no_stack_protector)) void say_num(uint64_t v)
+{
+	char d[24];
+	int n = sizeof(d);
+
+	do {
+		d[--n] = '0' + v % 10;
+		v /= 10;
+	} while (v && n);
+	write(STDOUT_FILENO, d + n, sizeof(d) - n);
+}
+
+static __attribute__((no_stack_protector)) void say_str(const char *str)
+{
+	size_t n = 0;
+
+	while (n < sizeof(last_op) && str[n])
+		n++;
+	write(STDOUT_FILENO, str, n);
+}
+
+static __attribute__((no_stack_protector)) void fatal_signal(int sig)
+{
+	say_str("# fatal signal ");
+	say_num(sig);
+	say_str(" in pid ");
+	say_num(getpid());
+	say_str(" at op ");
+	say_num(run_ops);
+	say_str(" of seed ");
+	say_num(run_seed);
+	say_str(", after: ");
+	say_str(last_op);
+	say_str("\n");
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void catch_fatal_signals(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTERM };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sigs); i++)
+		signal(sigs[i], fatal_signal);
+}
+
 /* errnos no call of this test should see (a valid fd, a known command). */
 static bool errno_unexpected(enum iface i, int e)
 {
@@ -468,15 +525,34 @@ static bool region_make(struct region *r, enum kind k)
 		r->addr = aligned_map(r->size, pagesize, r->prot, flags, -1,
 				      &r->map, &r->map_size);
 		break;
-	case K_HOLE:
+	case K_HOLE: {
+		/*
+		 * Unmapped memory that stays unmapped. A range unmapped among
+		 * the others would be reused by the next mmap() (a recreated
+		 * region, or libc's own memory), which would then receive
+		 * PIN_LONGTERM_TEST_READ's data and PAGEMAP_SCAN's vectors
+		 * meant to fault. The top-down allocator never comes down
+		 * to the first GiB while higher space is free.
+		 */
+		uintptr_t a;
+
 		r->size = 16 * pagesize;
-		r->addr = aligned_map(r->size, pagesize, PROT_NONE, flags, -1,
-				      &r->map, &r->map_size);
-		if (r->addr)
-			munmap(r->map, r->map_size);
 		r->map = NULL;
 		r->prot = PROT_NONE;
-		return true;
+		for (a = 1UL << 20; a < 1UL << 30; a += 1UL << 20) {
+			char *p = mmap((void *)a, r->size, PROT_NONE,
+				       flags | MAP_FIXED_NOREPLACE, -1, 0);
+
+			if (p == MAP_FAILED)
+				continue;
+			munmap(p, r->size);
+			if (p == (char *)a) {
+				r->addr = p;
+				return true;
+			}
+		}
+		return false;
+	}
 	default:
 		break;
 	}
@@ -579,6 +655,30 @@ static void pick_range(uint64_t *addr, uint64_t *len, bool *in_region)
 #define NR_GUP_FDS	2
 static int gup_fds[NR_GUP_FDS] = { -1, -1 };
 static uint64_t lt_size[NR_GUP_FDS];	/* bytes held by a START, 0 if none */
+/*
+ * The held pages lie in one of our regions. Only then may
+ * PIN_LONGTERM_TEST_WRITE (a device writing into the pinned pages) run:
+ * a START that straddles a region's end also pins the mapping next to it,
+ * which may be libc's (a write there once overwrote the stack protector's
+ * canary). A failed copy from a bad buffer also writes: it zero-fills.
+ */
+static bool lt_ours[NR_GUP_FDS];
+
+/* [@addr, @addr + @len) lies within one of the mapped regions. */
+static bool range_ours(uint64_t addr, uint64_t len)
+{
+	int k;
+
+	for (k = 0; k < K_HOLE; k++) {
+		struct region *r = &regions[k];
+		uint64_t start = (uintptr_t)r->addr;
+
+		if (r->addr && addr >= start && len <= r->size &&
+		    addr - start <= r->size - len)
+			return true;
+	}
+	return false;
+}
 
 static const struct {
 	unsigned long cmd;
@@ -682,7 +782,7 @@ static void op_longterm(void)
 	int i = rnd_below(NR_GUP_FDS), fd = gup_fds[i];
 	struct pin_longterm_test args = { 0 };
 	uint64_t addr, len, uaddr;
-	bool in;
+	bool in, write;
 	long ret;
 
 	switch (rnd_below(6)) {
@@ -701,8 +801,10 @@ static void op_longterm(void)
 		       args.flags);
 		ret = ioctl(fd, PIN_LONGTERM_TEST_START, &args);
 		record(IF_LT, ret, errno);
-		if (!ret)
+		if (!ret) {
 			lt_size[i] = len;
+			lt_ours[i] = range_ours(addr, len);
+		}
 		break;
 	case 2:
 		op_log("gup_test[%d] PIN_LONGTERM_TEST_STOP", i);
@@ -715,17 +817,19 @@ static void op_longterm(void)
 		/*
 		 * READ and WRITE copy the whole pinned size: pass the bounce
 		 * buffer only when it is large enough, else a hole (EFAULT).
+		 * WRITE only into pages of our regions (see lt_ours).
 		 */
 		uaddr = (uintptr_t)bounce;
 		if (lt_size[i] > bounce_size || one_in(8))
 			uaddr = (uintptr_t)regions[K_HOLE].addr;
 		if (one_in(16))
 			uaddr = 0;
+		write = !(rnd() & 1) && (!lt_size[i] || lt_ours[i]);
 		op_log("gup_test[%d] PIN_LONGTERM_TEST_%s buf=%#llx held=%#llx", i,
-		       rnd() & 1 ? "READ" : "WRITE", (unsigned long long)uaddr,
+		       write ? "WRITE" : "READ", (unsigned long long)uaddr,
 		       (unsigned long long)lt_size[i]);
-		ret = ioctl(fd, strstr(last_op, "READ") ? PIN_LONGTERM_TEST_READ :
-			    PIN_LONGTERM_TEST_WRITE, &uaddr);
+		ret = ioctl(fd, write ? PIN_LONGTERM_TEST_WRITE :
+			    PIN_LONGTERM_TEST_READ, &uaddr);
 		record(IF_LT, ret, errno);
 		break;
 	default:
@@ -1179,8 +1283,14 @@ static void op_mm(void)
 				ksft_print_msg("fork child: status %#x after: %s\n",
 					       status, last_op);
 			}
-			/* The child may hold pins in gup_fds[1] now. */
-			lt_size[1] = lt_size[1] ? lt_size[1] : bounce_size + 1;
+			/*
+			 * The child may hold pins in gup_fds[1] now, on
+			 * pages of the region it was given.
+			 */
+			if (!lt_size[1]) {
+				lt_size[1] = bounce_size + 1;
+				lt_ours[1] = true;
+			}
 		}
 		break;
 	}
@@ -1512,6 +1622,7 @@ static void run_fuzz(unsigned long seconds, unsigned long max_ops)
 			break;
 		}
 		ops++;
+		run_ops = ops;
 	}
 	ksft_print_msg("%lu ops in %.0f s, %.0f s of it checking (replay: -s SEED -n %lu)\n",
 		       ops, now_s() - start, checking, ops);
@@ -1569,6 +1680,8 @@ int main(int argc, char **argv)
 		}
 	}
 	rng_state = seed;
+	run_seed = seed;
+	catch_fatal_signals();
 	ksft_print_header();
 	ksft_print_msg("seed %llu\n", (unsigned long long)seed);
 	ksft_set_plan(8);
