@@ -635,6 +635,17 @@ static struct mempolicy *msharefs_vm_get_policy(struct vm_area_struct *vma,
 {
 	return NULL;
 }
+
+/*
+ * mbind() and set_mempolicy_home_node(): a policy on a sharer VMA would
+ * never be used, as faults are handled on the host VMA. EINVAL, as for
+ * anything that changes a sharer VMA.
+ */
+static int msharefs_vm_set_policy(struct vm_area_struct *vma,
+				  struct mempolicy *new)
+{
+	return -EINVAL;
+}
 #endif
 
 const struct vm_operations_struct msharefs_vm_ops = {
@@ -642,6 +653,7 @@ const struct vm_operations_struct msharefs_vm_ops = {
 	.mprotect	= msharefs_vm_mprotect,
 #ifdef CONFIG_NUMA
 	.get_policy	= msharefs_vm_get_policy,
+	.set_policy	= msharefs_vm_set_policy,
 #endif
 };
 
@@ -697,8 +709,13 @@ static unsigned long msharefs_get_unmapped_area(struct file *file,
 	return ALIGN(ret, MSHARE_ALIGN);
 }
 
+/*
+ * A region's memory is shared anonymous memory: there is nothing to write
+ * back, so fsync() and msync(MS_SYNC) succeed, as on tmpfs.
+ */
 static const struct file_operations msharefs_region_fops = {
 	.mmap		= msharefs_mmap,
+	.fsync		= noop_fsync,
 	.get_unmapped_area = msharefs_get_unmapped_area,
 	.unlocked_ioctl	= msharefs_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,

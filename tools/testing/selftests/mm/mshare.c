@@ -33,6 +33,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <linux/fs.h>
 #include <linux/magic.h>
 #include <linux/msharefs.h>
 #include <linux/userfaultfd.h>
@@ -1389,6 +1390,313 @@ out:
 			 "mprotect, most madvise, process_madvise, mlock, mremap, uffd");
 }
 
+#define PM_SOFT_DIRTY_BIT	0x0080000000000000ULL	/* bit 55 */
+#define PM_PRESENT_BIT		0x8000000000000000ULL	/* bit 63 */
+
+/* This process's /proc/self/pagemap entry for addr; 0 if unreadable. */
+static uint64_t pagemap_entry(const void *addr)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e), (uintptr_t)addr / 4096 * sizeof(e)) != sizeof(e))
+		e = 0;
+	close(fd);
+	return e;
+}
+
+/* "Referenced:" of the mapping that starts at addr, in kB; -1 if none. */
+static long smaps_referenced(const void *addr)
+{
+	unsigned long start, end;
+	char line[512];
+	bool in = false;
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			in = start == (uintptr_t)addr;
+			continue;
+		}
+		if (in && sscanf(line, "Referenced: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+static int write_clear_refs(const char *val)
+{
+	int fd = open("/proc/self/clear_refs", O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+/*
+ * clear_refs acts on the process's own page tables: a sharer mapping's
+ * are the region's, so its accessed bits stay and it stays soft-dirty as
+ * a whole (pagemap), while a private page's soft-dirty bit is cleared.
+ */
+static void test_clear_refs(void)
+{
+	char *m = MAP_FAILED, *priv;
+	long ref, ref2;
+	uint64_t e;
+	int fd, i;
+
+	ok = true;
+	fd = new_region("clearrefs");
+	if (fd < 0)
+		goto out;
+	expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	priv = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED || priv == MAP_FAILED) {
+		ok = false;
+		goto close;
+	}
+	for (i = 0; i < 16; i++)
+		m[i * 4096] = 1;
+	priv[0] = 1;
+	ref = smaps_referenced(m);
+	if (ref < 64) {
+		ksft_print_msg("smaps: Referenced %ld kB after touching 64 KiB\n", ref);
+		ok = false;
+	}
+	expect("clear_refs 1", write_clear_refs("1"), 0);
+	ref2 = smaps_referenced(m);
+	if (ref2 != ref) {
+		ksft_print_msg("clear_refs 1 cleared the accessed bits: %s %ld kB, was %ld kB\n",
+			       "Referenced", ref2, ref);
+		ok = false;
+	}
+	expect("clear_refs 4", write_clear_refs("4"), 0);
+	if (pagemap_entry(priv) & PM_SOFT_DIRTY_BIT) {
+		ksft_print_msg("clear_refs 4 did not clear a private page's soft-dirty bit\n");
+		ok = false;
+	}
+	for (i = 0; i < 16; i++) {
+		e = pagemap_entry(m + i * 4096);
+		if (!(e & PM_PRESENT_BIT) || !(e & PM_SOFT_DIRTY_BIT)) {
+			ksft_print_msg("page %d after clear_refs 4: pagemap %#llx, %s\n", i,
+				       (unsigned long long)e, "want present and soft-dirty");
+			ok = false;
+			break;
+		}
+	}
+	/* a mapping in another process: also soft-dirty, and writable */
+	expect_child("another sharer writes", in_child(touch_write, m + 4096), 0);
+	if (m[0] != 1 || m[4096] != 1)
+		ok = false;
+	munmap(priv, 4096);
+close:
+	if (m != MAP_FAILED)
+		munmap(m, align);
+	close(fd);
+	unlink(p("clearrefs"));
+out:
+	ksft_test_result(ok, "clear_refs 1 and 4 leave a sharer mapping alone; %s\n",
+			 "pagemap: soft-dirty");
+}
+
+static long pm_scan(void *start, void *end, uint64_t flags, uint64_t mask,
+		    uint64_t ret_mask, struct page_region *vec, int n)
+{
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.flags = flags,
+		.start = (uintptr_t)start,
+		.end = (uintptr_t)end,
+		.vec = (uintptr_t)vec,
+		.vec_len = n,
+		.category_mask = mask,
+		.return_mask = ret_mask,
+	};
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	long ret;
+	int err;
+
+	if (fd < 0)
+		return -1;
+	ret = ioctl(fd, PAGEMAP_SCAN, &arg);
+	err = errno;
+	close(fd);
+	errno = err;
+	return ret;
+}
+
+/*
+ * PAGEMAP_SCAN's write-protection (PM_SCAN_WP_MATCHING) needs uffd-wp,
+ * which a sharer mapping refuses: such a scan skips the mapping, or fails
+ * with EPERM under PM_SCAN_CHECK_WPASYNC. A read-only scan reports the
+ * region's PTEs.
+ */
+static void test_pagemap_scan(void)
+{
+	struct page_region v[4];
+	char *m = MAP_FAILED;
+	long n;
+	int fd, i;
+
+	ok = true;
+	fd = new_region("pmscan");
+	if (fd < 0)
+		goto out;
+	expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED) {
+		ok = false;
+		goto close;
+	}
+	for (i = 0; i < 16; i++)
+		m[i * 4096] = 2;
+	n = pm_scan(m, m + 2 * MiB, PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC,
+		    PAGE_IS_WRITTEN, PAGE_IS_WRITTEN, v, 4);
+	expect("WP_MATCHING | CHECK_WPASYNC", n, EPERM);
+	n = pm_scan(m, m + 2 * MiB, PM_SCAN_WP_MATCHING, PAGE_IS_WRITTEN,
+		    PAGE_IS_WRITTEN, v, 4);
+	if (n != 0) {
+		ksft_print_msg("WP_MATCHING: %ld ranges (%s), want 0: the mapping is skipped\n",
+			       n, n < 0 ? strerror(errno) : "success");
+		ok = false;
+	}
+	n = pm_scan(m, m + 2 * MiB, 0, PAGE_IS_PRESENT,
+		    PAGE_IS_PRESENT | PAGE_IS_FILE | PAGE_IS_SOFT_DIRTY, v, 4);
+	if (n != 1 || v[0].start != (uintptr_t)m ||
+	    v[0].end != (uintptr_t)m + 16 * 4096 ||
+	    v[0].categories != (PAGE_IS_PRESENT | PAGE_IS_FILE | PAGE_IS_SOFT_DIRTY)) {
+		ksft_print_msg("read-only scan: %ld ranges, first %#llx-%#llx categories %#llx\n",
+			       n, n > 0 ? (unsigned long long)v[0].start - (uintptr_t)m : 0,
+			       n > 0 ? (unsigned long long)v[0].end - (uintptr_t)m : 0,
+			       n > 0 ? (unsigned long long)v[0].categories : 0);
+		ok = false;
+	}
+	expect_child("another sharer writes", in_child(touch_write, m), 0);
+close:
+	if (m != MAP_FAILED)
+		munmap(m, align);
+	close(fd);
+	unlink(p("pmscan"));
+out:
+	ksft_test_result(ok, "PAGEMAP_SCAN: %s; reads work\n",
+			 "WP_MATCHING skips a sharer mapping (EPERM with CHECK_WPASYNC)");
+}
+
+/* The region's memory is shared anonymous memory: nothing to write back. */
+static void test_msync(void)
+{
+	char *m = MAP_FAILED;
+	int fd;
+
+	ok = true;
+	fd = new_region("msync");
+	if (fd < 0)
+		goto out;
+	expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED) {
+		ok = false;
+		goto close;
+	}
+	m[0] = 3;
+	expect("msync MS_SYNC", msync(m, align, MS_SYNC), 0);
+	expect("msync MS_ASYNC", msync(m, 2 * MiB, MS_ASYNC), 0);
+	expect("msync MS_INVALIDATE", msync(m, 4096, MS_INVALIDATE), 0);
+	expect("msync MS_SYNC of a hole", msync(m + 4 * MiB, 4096, MS_SYNC), 0);
+	expect("fsync", fsync(fd), 0);
+	expect("fdatasync", fdatasync(fd), 0);
+	if (m[0] != 3)
+		ok = false;
+close:
+	if (m != MAP_FAILED)
+		munmap(m, align);
+	close(fd);
+	unlink(p("msync"));
+out:
+	ksft_test_result(ok, "msync (MS_SYNC, MS_ASYNC, MS_INVALIDATE), fsync of a region: 0\n");
+}
+
+/*
+ * process_madvise() from another process refuses the same advice as
+ * madvise(); mbind() fails with EINVAL (ENOSYS without CONFIG_NUMA).
+ */
+static void test_remote_refusals(void)
+{
+	static const struct { int advice; const char *name; } advice[] = {
+		{ MADV_COLD, "MADV_COLD" }, { MADV_PAGEOUT, "MADV_PAGEOUT" },
+		{ MADV_WILLNEED, "MADV_WILLNEED" }, { MADV_COLLAPSE, "MADV_COLLAPSE" },
+	};
+	int to_child[2] = { -1, -1 }, fd, pidfd, status;
+	unsigned long nodes = 1;
+	char *m = MAP_FAILED, c = 0;
+	struct iovec iov;
+	unsigned int i;
+	pid_t pid;
+	long ret;
+
+	ok = true;
+	fd = new_region("remote");
+	if (fd < 0)
+		goto out;
+	expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED || pipe(to_child)) {
+		ok = false;
+		goto close;
+	}
+	memset(m, 4, 2 * MiB);
+	pid = fork();
+	if (!pid) {
+		/* the child inherits the mapping and waits */
+		close(to_child[1]);
+		_exit(read(to_child[0], &c, 1) == 0 && m[0] == 4 ? 0 : 1);
+	}
+	close(to_child[0]);
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	expect("pidfd_open", pidfd, 0);
+	iov.iov_base = m;
+	iov.iov_len = 2 * MiB;
+	for (i = 0; pidfd >= 0 && i < ARRAY_SIZE(advice); i++)
+		expect(advice[i].name, syscall(SYS_process_madvise, pidfd, &iov, 1,
+					       advice[i].advice, 0), EINVAL);
+	if (pidfd >= 0)
+		close(pidfd);
+	close(to_child[1]);
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		ksft_print_msg("child: status %#x\n", status);
+		ok = false;
+	}
+	/* MPOL_BIND = 2, MPOL_MF_MOVE = 1 << 1 */
+	if (access("/sys/devices/system/node", F_OK)) {
+		ksft_print_msg("mbind: not checked, no NUMA (CONFIG_NUMA=n)\n");
+	} else {
+		ret = syscall(SYS_mbind, m, align, 2, &nodes, 64, 2);
+		expect("mbind MPOL_BIND, MPOL_MF_MOVE", ret, EINVAL);
+		expect("mbind MPOL_DEFAULT", syscall(SYS_mbind, m, align, 0, NULL, 0, 0), 0);
+	}
+	if (m[0] != 4 || load(m + 2 * MiB - 1) != 4)
+		ok = false;
+close:
+	if (m != MAP_FAILED)
+		munmap(m, align);
+	close(fd);
+	unlink(p("remote"));
+out:
+	ksft_test_result(ok, "process_madvise from another process: EINVAL; mbind: EINVAL\n");
+}
+
 static void test_namespace(void)
 {
 	struct stat st;
@@ -1630,7 +1938,7 @@ int main(void)
 		ksft_exit_fail_msg("mount -t msharefs: %s\n", strerror(err));
 	}
 
-	ksft_set_plan(32);
+	ksft_set_plan(36);
 	ok = !statfs(root, &sf) && sf.f_type == MSHARE_MAGIC;
 	ksft_test_result(ok, "mount -t msharefs none DIR (f_type MSHARE_MAGIC)\n");
 	test_mount_point();
@@ -1661,6 +1969,10 @@ int main(void)
 	test_host_unmap();
 	test_munmap();
 	test_refusals();
+	test_clear_refs();
+	test_pagemap_scan();
+	test_msync();
+	test_remote_refusals();
 	test_pins();
 	test_pin_exits();
 	test_namespace();
