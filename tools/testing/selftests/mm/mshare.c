@@ -28,12 +28,15 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/io_uring.h>
 #include <linux/magic.h>
 #include <linux/msharefs.h>
 #include <linux/userfaultfd.h>
@@ -1297,6 +1300,237 @@ static void test_pin_exits(void)
 			 "the pinner's exit unpins, the creator's exit changes nothing");
 }
 
+#define PPT_DIR	"/sys/kernel/debug/page_pin_tracker"
+
+/* A "Key:   N kB" line of /proc/self/status, in kB; -1 if missing. */
+static long status_kb(const char *key)
+{
+	char line[256];
+	size_t len = strlen(key);
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ':') {
+			kb = strtol(line + len + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return kb;
+}
+
+/* VmPin of this process, waiting up to 2 s for it to become want. */
+static bool vmpin_is(long want)
+{
+	long kb = status_kb("VmPin");
+	int i;
+
+	for (i = 0; i < 40 && kb != want; i++) {
+		usleep(50000);
+		kb = status_kb("VmPin");
+	}
+	return kb == want;
+}
+
+/* pinned_pages and longterm_pages of @pid's owner line in the summary. */
+static long tracker_owner_pages(pid_t pid, long *longterm)
+{
+	char line[256], want[32];
+	long pages = 0;
+	FILE *f;
+
+	*longterm = 0;
+	snprintf(want, sizeof(want), "owner pid=%d ", pid);
+	f = fopen(PPT_DIR "/summary", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *s;
+
+		if (strncmp(line, want, strlen(want)))
+			continue;
+		s = strstr(line, "pinned_pages=");
+		if (s)
+			pages = strtol(s + 13, NULL, 10);
+		s = strstr(line, "longterm_pages=");
+		if (s)
+			*longterm = strtol(s + 15, NULL, 10);
+	}
+	fclose(f);
+	return pages;
+}
+
+/* An io_uring with [addr, addr + len) registered as a fixed buffer. */
+static int uring_buffer(void *addr, size_t len)
+{
+	struct io_uring_params params = { 0 };
+	struct iovec iov = { .iov_base = addr, .iov_len = len };
+	int fd, err;
+
+	fd = syscall(__NR_io_uring_setup, 4, &params);
+	if (fd < 0)
+		return -1;
+	if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1)) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+static int drop_cap_ipc_lock(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[0].effective &= ~(1U << CAP_IPC_LOCK);
+	d[0].permitted &= ~(1U << CAP_IPC_LOCK);
+	return syscall(SYS_capset, &h, d);
+}
+
+/*
+ * A sharer that pins region memory: io_uring charges its fixed buffers to
+ * the registering process's pinned_vm (VmPin) and, without CAP_IPC_LOCK,
+ * to its RLIMIT_MEMLOCK; the tracker names it as the owner of the pins,
+ * io_uring's and gup_test's. Exit status: what went wrong.
+ */
+static int accounting_pinner(void *arg)
+{
+	bool tracker_on = *(bool *)arg;
+	struct rlimit rl = { .rlim_cur = 32 * KiB, .rlim_max = 32 * KiB };
+	long pages, lt;
+	int fd, ufd, gfd;
+	char *m;
+
+	fd = open(p("acct"), O_RDWR);
+	gfd = open("/sys/kernel/debug/gup_test", O_RDWR);
+	if (fd < 0 || gfd < 0)
+		return 10;
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED)
+		return 11;
+	if (status_kb("VmPin") != 0)
+		return 12;
+	/* untouched memory: the pin faults it in, in the host */
+	ufd = uring_buffer(m, 64 * KiB);
+	if (ufd < 0)
+		return 13;
+	if (!vmpin_is(64))
+		return 14;
+	if (pin(gfd, m + 64 * KiB, 64 * KiB, PIN_LONGTERM_TEST_FLAG_USE_WRITE))
+		return 15;
+	if (tracker_on) {
+		pages = tracker_owner_pages(getpid(), &lt);
+		if (pages != 32 || lt != 32) {
+			ksft_print_msg("tracker: owner pid=%d pinned_pages=%ld %s=%ld, want 32\n",
+				       getpid(), pages, "longterm_pages", lt);
+			return 16;
+		}
+	}
+	if (ioctl(gfd, PIN_LONGTERM_TEST_STOP))
+		return 17;
+	close(ufd);
+	if (!vmpin_is(0))
+		return 18;
+	/* RLIMIT_MEMLOCK applies without CAP_IPC_LOCK */
+	if (drop_cap_ipc_lock() || setrlimit(RLIMIT_MEMLOCK, &rl))
+		return 19;
+	ufd = uring_buffer(m, 64 * KiB);
+	if (ufd >= 0 || errno != ENOMEM) {
+		ksft_print_msg("64 KiB fixed buffer over a 32 KiB RLIMIT_MEMLOCK: %s\n",
+			       ufd >= 0 ? "success" : strerror(errno));
+		return 20;
+	}
+	ufd = uring_buffer(m, 16 * KiB);
+	if (ufd < 0)
+		return 21;
+	if (!vmpin_is(16))
+		return 22;
+	return 0;	/* exits with the buffer registered */
+}
+
+/*
+ * Pins of region memory are charged to, and attributed to, the process
+ * that pins, not to the host mm or to another sharer.
+ */
+static void test_pin_accounting(void)
+{
+	long acq, rel, acq2 = 0, rel2 = 0, pages = 0, lt;
+	bool tracker_on = !access(PPT_DIR "/pinned", R_OK);
+	char *m = MAP_FAILED;
+	int fd, i, status;
+	pid_t pid;
+
+	ok = true;
+	if (access("/sys/kernel/debug/gup_test", R_OK | W_OK)) {
+		ksft_test_result_skip("pin accounting: no gup_test\n");
+		return;
+	}
+	acq = vmstat_read("nr_foll_pin_acquired");
+	rel = vmstat_read("nr_foll_pin_released");
+	fd = new_region("acct");
+	if (fd < 0)
+		goto out;
+	expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED) {
+		ok = false;
+		goto close;
+	}
+	m[0] = 1;
+	pid = fork();
+	if (!pid)
+		_exit(accounting_pinner(&tracker_on));
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		ksft_print_msg("pinning sharer: status %#x (see accounting_pinner())\n",
+			       status);
+		ok = false;
+	}
+	if (status_kb("VmPin") != 0) {
+		ksft_print_msg("another sharer's pins are charged here: VmPin %ld kB\n",
+			       status_kb("VmPin"));
+		ok = false;
+	}
+	for (i = 0; tracker_on && i < 40; i++) {
+		pages = tracker_owner_pages(pid, &lt);
+		if (!pages)
+			break;
+		usleep(50000);
+	}
+	if (pages) {
+		ksft_print_msg("tracker: %ld pages still owned by the exited pinner\n", pages);
+		ok = false;
+	}
+	if (!tracker_on)
+		ksft_print_msg("page_pin_tracker off: attribution not checked\n");
+close:
+	if (m != MAP_FAILED)
+		munmap(m, align);
+	close(fd);
+	unlink(p("acct"));
+out:
+	for (i = 0; i < 20; i++) {
+		acq2 = vmstat_read("nr_foll_pin_acquired");
+		rel2 = vmstat_read("nr_foll_pin_released");
+		if (acq2 - acq == rel2 - rel)
+			break;
+		usleep(100000);
+	}
+	if (acq2 - acq != rel2 - rel || acq2 - acq < 36) {
+		ksft_print_msg("foll_pin: %ld acquired, %ld released\n",
+			       acq2 - acq, rel2 - rel);
+		ok = false;
+	}
+	ksft_test_result(ok, "pins are charged (%s) and attributed to the pinner\n",
+			 "VmPin, RLIMIT_MEMLOCK");
+}
+
 static void test_refusals(void)
 {
 	struct uffdio_register reg = { 0 };
@@ -1938,7 +2172,7 @@ int main(void)
 		ksft_exit_fail_msg("mount -t msharefs: %s\n", strerror(err));
 	}
 
-	ksft_set_plan(36);
+	ksft_set_plan(37);
 	ok = !statfs(root, &sf) && sf.f_type == MSHARE_MAGIC;
 	ksft_test_result(ok, "mount -t msharefs none DIR (f_type MSHARE_MAGIC)\n");
 	test_mount_point();
@@ -1975,6 +2209,7 @@ int main(void)
 	test_remote_refusals();
 	test_pins();
 	test_pin_exits();
+	test_pin_accounting();
 	test_namespace();
 	test_lifetime_unlink_open();
 	test_lifetime_close_linked();
