@@ -610,6 +610,22 @@ void mshare_unlink_page_tables(struct mmu_gather *tlb,
 	}
 }
 
+/*
+ * Does @mm map an mshare region? For __mmu_notifier_register(), which
+ * refuses such an mm (with its mmap_lock held for writing).
+ */
+bool mshare_mm_maps_region(struct mm_struct *mm)
+{
+	VMA_ITERATOR(vmi, mm, 0);
+	struct vm_area_struct *vma;
+
+	mmap_assert_locked(mm);
+	for_each_vma(vmi, vma)
+		if (vma_is_mshare(vma))
+			return true;
+	return false;
+}
+
 static int msharefs_vm_may_split(struct vm_area_struct *vma,
 				 unsigned long addr)
 {
@@ -672,6 +688,14 @@ static int msharefs_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!size || vma->vm_pgoff || vma->vm_end - vma->vm_start != size ||
 	    !IS_ALIGNED(vma->vm_start, MSHARE_ALIGN))
 		return -EINVAL;
+	/*
+	 * mmu notifiers registered on this mm (KVM, ODP, HMM, SVA) would not
+	 * be told of changes to the region's page tables, which are made in
+	 * the host mm: EBUSY, here and in mmu_notifier_register(). Once an
+	 * mm has had a notifier, it keeps its notifier_subscriptions.
+	 */
+	if (mm_has_notifiers(vma->vm_mm))
+		return -EBUSY;
 	/*
 	 * VM_DONTEXPAND: no mremap() growth, no merging, no mlock accounting.
 	 * VM_NOHUGEPAGE: khugepaged works on the host VMAs, never here.

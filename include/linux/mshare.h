@@ -48,6 +48,7 @@ vm_fault_t mshare_handle_fault(struct vm_area_struct *vma,
 void mshare_unlink_page_tables(struct mmu_gather *tlb,
 			       struct vm_area_struct *vma,
 			       unsigned long start, unsigned long end);
+bool mshare_mm_maps_region(struct mm_struct *mm);
 
 #else /* !CONFIG_MSHARE */
 
@@ -79,6 +80,11 @@ static inline void mshare_unlink_page_tables(struct mmu_gather *tlb,
 					     unsigned long start,
 					     unsigned long end)
 {
+}
+
+static inline bool mshare_mm_maps_region(struct mm_struct *mm)
+{
+	return false;
 }
 
 #endif /* CONFIG_MSHARE */

@@ -1931,6 +1931,87 @@ out:
 	ksft_test_result(ok, "process_madvise from another process: EINVAL; mbind: EINVAL\n");
 }
 
+/*
+ * A process with a notifier: exit status 0 when the kernel refuses the
+ * combination both ways, 99 when gup_test has no MMU_NOTIFIER_TEST.
+ */
+static int notifier_user(void *arg)
+{
+	struct pin_longterm_test pt = { .size = 4096 };
+	char *priv, *m;
+	int fd, gfd;
+
+	fd = open(p("notifier"), O_RDWR);
+	gfd = open("/sys/kernel/debug/gup_test", O_RDWR);
+	priv = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fd < 0 || gfd < 0 || priv == MAP_FAILED)
+		return 10;
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED)
+		return 11;
+	m[0] = 1;
+	/* this mm maps a region: no notifier, on it or elsewhere */
+	pt.addr = (uintptr_t)priv;
+	if (!ioctl(gfd, MMU_NOTIFIER_TEST_START, &pt))
+		return 12;
+	if (errno == EINVAL)
+		return 99;
+	if (errno != EBUSY)
+		return 13;
+	pt.addr = (uintptr_t)m;
+	if (!ioctl(gfd, MMU_NOTIFIER_TEST_START, &pt) || errno != EBUSY)
+		return 14;
+	/* without the region, a notifier is taken */
+	if (munmap(m, align))
+		return 15;
+	pt.addr = (uintptr_t)priv;
+	if (ioctl(gfd, MMU_NOTIFIER_TEST_START, &pt))
+		return 16;
+	/* and the region cannot be mapped, even after the notifier is gone */
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m != MAP_FAILED || errno != EBUSY)
+		return 17;
+	if (ioctl(gfd, MMU_NOTIFIER_TEST_STOP))
+		return 18;
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m != MAP_FAILED || errno != EBUSY)
+		return 19;
+	return 0;
+}
+
+/*
+ * mmu notifiers on a sharer's mm would not hear of the region's changes:
+ * a process that maps a region cannot register one, and a process that
+ * has had one cannot map a region (EBUSY). gup_test's interval notifier
+ * stands for ODP and HMM mirrors; nothing else in the test kernel lets
+ * user space register one.
+ */
+static void test_notifiers(void)
+{
+	int fd, ret;
+
+	ok = true;
+	if (access("/sys/kernel/debug/gup_test", R_OK | W_OK)) {
+		ksft_test_result_skip("mmu notifiers: no gup_test\n");
+		return;
+	}
+	fd = new_region("notifier");
+	if (fd < 0)
+		goto out;
+	expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+	ret = in_child(notifier_user, NULL);
+	close(fd);
+	unlink(p("notifier"));
+	if (ret == 99) {
+		ksft_test_result_skip("mmu notifiers: gup_test has no MMU_NOTIFIER_TEST_START\n");
+		return;
+	}
+	expect_child("a process with a region and a notifier", ret, 0);
+out:
+	ksft_test_result(ok, "mmu notifiers and sharer mappings exclude each other: EBUSY\n");
+}
+
 static void test_namespace(void)
 {
 	struct stat st;
@@ -2172,7 +2253,7 @@ int main(void)
 		ksft_exit_fail_msg("mount -t msharefs: %s\n", strerror(err));
 	}
 
-	ksft_set_plan(37);
+	ksft_set_plan(38);
 	ok = !statfs(root, &sf) && sf.f_type == MSHARE_MAGIC;
 	ksft_test_result(ok, "mount -t msharefs none DIR (f_type MSHARE_MAGIC)\n");
 	test_mount_point();
@@ -2207,6 +2288,7 @@ int main(void)
 	test_pagemap_scan();
 	test_msync();
 	test_remote_refusals();
+	test_notifiers();
 	test_pins();
 	test_pin_exits();
 	test_pin_accounting();
