@@ -574,6 +574,35 @@ vm_fault_t mshare_handle_fault(struct vm_area_struct *vma,
 }
 
 /*
+ * For __mm_populate() (MAP_POPULATE, mlockall(MCL_CURRENT)), with the
+ * sharer's mmap_lock held: narrow [*start, *end) of sharer @vma to the
+ * first part that the host maps, from *start on. False if the host maps
+ * nothing there. Holes would otherwise stop the population at the first
+ * one, as faults there fail.
+ */
+bool mshare_populate_range(struct vm_area_struct *vma, unsigned long *start,
+			   unsigned long *end)
+{
+	struct mm_struct *host = mshare_vma_region(vma)->mm;
+	unsigned long hstart = MSHARE_BASE + (*start - vma->vm_start);
+	unsigned long hend = MSHARE_BASE + (*end - vma->vm_start);
+	struct vm_area_struct *hvma;
+
+	mshare_host_read_lock(host);
+	hvma = find_vma_intersection(host, hstart, hend);
+	if (hvma) {
+		hstart = max(hstart, hvma->vm_start);
+		hend = min(hend, hvma->vm_end);
+	}
+	mmap_read_unlock(host);
+	if (!hvma)
+		return false;
+	*start = vma->vm_start + (hstart - MSHARE_BASE);
+	*end = vma->vm_start + (hend - MSHARE_BASE);
+	return true;
+}
+
+/*
  * Called by unmap_page_range() instead of zapping a sharer VMA (munmap,
  * exit, the OOM reaper): clear the sharer's P4D entries of the slots in
  * [start, end), without touching the host's tables or pages. The sharer's

@@ -49,6 +49,8 @@ void mshare_unlink_page_tables(struct mmu_gather *tlb,
 			       struct vm_area_struct *vma,
 			       unsigned long start, unsigned long end);
 bool mshare_mm_maps_region(struct mm_struct *mm);
+bool mshare_populate_range(struct vm_area_struct *vma, unsigned long *start,
+			   unsigned long *end);
 
 #else /* !CONFIG_MSHARE */
 
@@ -83,6 +85,13 @@ static inline void mshare_unlink_page_tables(struct mmu_gather *tlb,
 }
 
 static inline bool mshare_mm_maps_region(struct mm_struct *mm)
+{
+	return false;
+}
+
+static inline bool mshare_populate_range(struct vm_area_struct *vma,
+					 unsigned long *start,
+					 unsigned long *end)
 {
 	return false;
 }

@@ -2012,6 +2012,78 @@ out:
 	ksft_test_result(ok, "mmu notifiers and sharer mappings exclude each other: EBUSY\n");
 }
 
+static bool present(const char *addr, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i += 4096)
+		if (!(pagemap_entry(addr + i) & PM_PRESENT_BIT))
+			return false;
+	return true;
+}
+
+static int mlockall_child(void *arg)
+{
+	char *m = arg;
+
+	if (mlockall(MCL_CURRENT))
+		return 1;
+	if (!present(m + 8 * MiB, 64 * KiB) || !present(m + GiB, 64 * KiB))
+		return 2;
+	return 0;
+}
+
+/*
+ * MAP_POPULATE and mlockall(MCL_CURRENT) populate every host mapping of
+ * a region, past holes and past mappings that cannot be faulted
+ * (PROT_NONE). MADV_POPULATE_READ over a hole fails with EFAULT.
+ */
+static void test_populate(void)
+{
+	char *m = MAP_FAILED;
+	int fd;
+
+	ok = true;
+	fd = new_region("populate");
+	if (fd < 0)
+		goto out;
+	/* a hole at the start, a PROT_NONE mapping, two mappings after */
+	expect("CREATE_MAPPING PROT_NONE", create(fd, (struct mshare_create){
+		.region_offset = 2 * MiB, .size = 64 * KiB, .prot = PROT_NONE,
+		.flags = MAP_SHARED | MAP_FIXED | MAP_ANONYMOUS, .fd = -1 }), 0);
+	expect("CREATE_MAPPING 4 MiB", create(fd, anon(4 * MiB, 64 * KiB)), 0);
+	expect("CREATE_MAPPING 1 GiB", create(fd, anon(GiB, 64 * KiB)), 0);
+	m = mmap(NULL, align, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+	expect("mmap MAP_POPULATE", m == MAP_FAILED ? -1 : 0, 0);
+	if (m == MAP_FAILED)
+		goto close;
+	if (!present(m + 4 * MiB, 64 * KiB) || !present(m + GiB, 64 * KiB)) {
+		ksft_print_msg("MAP_POPULATE: the host mappings after a hole are not populated\n");
+		ok = false;
+	}
+	if (pagemap_entry(m) & PM_PRESENT_BIT)
+		ok = false;
+	munmap(m, align);
+	/* mlockall() in a new sharer */
+	expect("CREATE_MAPPING 8 MiB", create(fd, anon(8 * MiB, 64 * KiB)), 0);
+	expect("UNMAP 1 GiB", unmap(fd, GiB, 64 * KiB), 0);
+	expect("CREATE_MAPPING 1 GiB again", create(fd, anon(GiB, 64 * KiB)), 0);
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED) {
+		ok = false;
+		goto close;
+	}
+	expect_child("mlockall(MCL_CURRENT) populates", in_child(mlockall_child, m), 0);
+	expect("MADV_POPULATE_READ over a hole",
+	       madvise(m + 4 * MiB, 4 * MiB + 4096, MADV_POPULATE_READ), EFAULT);
+	munmap(m, align);
+close:
+	close(fd);
+	unlink(p("populate"));
+out:
+	ksft_test_result(ok, "MAP_POPULATE and mlockall populate past holes in the host\n");
+}
+
 static void test_namespace(void)
 {
 	struct stat st;
@@ -2253,7 +2325,7 @@ int main(void)
 		ksft_exit_fail_msg("mount -t msharefs: %s\n", strerror(err));
 	}
 
-	ksft_set_plan(38);
+	ksft_set_plan(39);
 	ok = !statfs(root, &sf) && sf.f_type == MSHARE_MAGIC;
 	ksft_test_result(ok, "mount -t msharefs none DIR (f_type MSHARE_MAGIC)\n");
 	test_mount_point();
@@ -2289,6 +2361,7 @@ int main(void)
 	test_msync();
 	test_remote_refusals();
 	test_notifiers();
+	test_populate();
 	test_pins();
 	test_pin_exits();
 	test_pin_accounting();
