@@ -574,6 +574,35 @@ vm_fault_t mshare_handle_fault(struct vm_area_struct *vma,
 }
 
 /*
+ * For __mm_populate() (MAP_POPULATE, mlockall(MCL_CURRENT)), with the
+ * sharer's mmap_lock held: narrow [*start, *end) of sharer @vma to the
+ * first part that the host maps, from *start on. False if the host maps
+ * nothing there. Holes would otherwise stop the population at the first
+ * one, as faults there fail.
+ */
+bool mshare_populate_range(struct vm_area_struct *vma, unsigned long *start,
+			   unsigned long *end)
+{
+	struct mm_struct *host = mshare_vma_region(vma)->mm;
+	unsigned long hstart = MSHARE_BASE + (*start - vma->vm_start);
+	unsigned long hend = MSHARE_BASE + (*end - vma->vm_start);
+	struct vm_area_struct *hvma;
+
+	mshare_host_read_lock(host);
+	hvma = find_vma_intersection(host, hstart, hend);
+	if (hvma) {
+		hstart = max(hstart, hvma->vm_start);
+		hend = min(hend, hvma->vm_end);
+	}
+	mmap_read_unlock(host);
+	if (!hvma)
+		return false;
+	*start = vma->vm_start + (hstart - MSHARE_BASE);
+	*end = vma->vm_start + (hend - MSHARE_BASE);
+	return true;
+}
+
+/*
  * Called by unmap_page_range() instead of zapping a sharer VMA (munmap,
  * exit, the OOM reaper): clear the sharer's P4D entries of the slots in
  * [start, end), without touching the host's tables or pages. The sharer's
@@ -610,6 +639,22 @@ void mshare_unlink_page_tables(struct mmu_gather *tlb,
 	}
 }
 
+/*
+ * Does @mm map an mshare region? For __mmu_notifier_register(), which
+ * refuses such an mm (with its mmap_lock held for writing).
+ */
+bool mshare_mm_maps_region(struct mm_struct *mm)
+{
+	VMA_ITERATOR(vmi, mm, 0);
+	struct vm_area_struct *vma;
+
+	mmap_assert_locked(mm);
+	for_each_vma(vmi, vma)
+		if (vma_is_mshare(vma))
+			return true;
+	return false;
+}
+
 static int msharefs_vm_may_split(struct vm_area_struct *vma,
 				 unsigned long addr)
 {
@@ -635,6 +680,17 @@ static struct mempolicy *msharefs_vm_get_policy(struct vm_area_struct *vma,
 {
 	return NULL;
 }
+
+/*
+ * mbind() and set_mempolicy_home_node(): a policy on a sharer VMA would
+ * never be used, as faults are handled on the host VMA. EINVAL, as for
+ * anything that changes a sharer VMA.
+ */
+static int msharefs_vm_set_policy(struct vm_area_struct *vma,
+				  struct mempolicy *new)
+{
+	return -EINVAL;
+}
 #endif
 
 const struct vm_operations_struct msharefs_vm_ops = {
@@ -642,6 +698,7 @@ const struct vm_operations_struct msharefs_vm_ops = {
 	.mprotect	= msharefs_vm_mprotect,
 #ifdef CONFIG_NUMA
 	.get_policy	= msharefs_vm_get_policy,
+	.set_policy	= msharefs_vm_set_policy,
 #endif
 };
 
@@ -660,6 +717,14 @@ static int msharefs_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!size || vma->vm_pgoff || vma->vm_end - vma->vm_start != size ||
 	    !IS_ALIGNED(vma->vm_start, MSHARE_ALIGN))
 		return -EINVAL;
+	/*
+	 * mmu notifiers registered on this mm (KVM, ODP, HMM, SVA) would not
+	 * be told of changes to the region's page tables, which are made in
+	 * the host mm: EBUSY, here and in mmu_notifier_register(). Once an
+	 * mm has had a notifier, it keeps its notifier_subscriptions.
+	 */
+	if (mm_has_notifiers(vma->vm_mm))
+		return -EBUSY;
 	/*
 	 * VM_DONTEXPAND: no mremap() growth, no merging, no mlock accounting.
 	 * VM_NOHUGEPAGE: khugepaged works on the host VMAs, never here.
@@ -697,8 +762,13 @@ static unsigned long msharefs_get_unmapped_area(struct file *file,
 	return ALIGN(ret, MSHARE_ALIGN);
 }
 
+/*
+ * A region's memory is shared anonymous memory: there is nothing to write
+ * back, so fsync() and msync(MS_SYNC) succeed, as on tmpfs.
+ */
 static const struct file_operations msharefs_region_fops = {
 	.mmap		= msharefs_mmap,
+	.fsync		= noop_fsync,
 	.get_unmapped_area = msharefs_get_unmapped_area,
 	.unlocked_ioctl	= msharefs_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,

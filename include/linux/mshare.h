@@ -48,6 +48,9 @@ vm_fault_t mshare_handle_fault(struct vm_area_struct *vma,
 void mshare_unlink_page_tables(struct mmu_gather *tlb,
 			       struct vm_area_struct *vma,
 			       unsigned long start, unsigned long end);
+bool mshare_mm_maps_region(struct mm_struct *mm);
+bool mshare_populate_range(struct vm_area_struct *vma, unsigned long *start,
+			   unsigned long *end);
 
 #else /* !CONFIG_MSHARE */
 
@@ -79,6 +82,18 @@ static inline void mshare_unlink_page_tables(struct mmu_gather *tlb,
 					     unsigned long start,
 					     unsigned long end)
 {
+}
+
+static inline bool mshare_mm_maps_region(struct mm_struct *mm)
+{
+	return false;
+}
+
+static inline bool mshare_populate_range(struct vm_area_struct *vma,
+					 unsigned long *start,
+					 unsigned long *end)
+{
+	return false;
 }
 
 #endif /* CONFIG_MSHARE */

@@ -28,11 +28,15 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/io_uring.h>
 #include <linux/magic.h>
 #include <linux/msharefs.h>
 #include <linux/userfaultfd.h>
@@ -1296,6 +1300,237 @@ static void test_pin_exits(void)
 			 "the pinner's exit unpins, the creator's exit changes nothing");
 }
 
+#define PPT_DIR	"/sys/kernel/debug/page_pin_tracker"
+
+/* A "Key:   N kB" line of /proc/self/status, in kB; -1 if missing. */
+static long status_kb(const char *key)
+{
+	char line[256];
+	size_t len = strlen(key);
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ':') {
+			kb = strtol(line + len + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return kb;
+}
+
+/* VmPin of this process, waiting up to 2 s for it to become want. */
+static bool vmpin_is(long want)
+{
+	long kb = status_kb("VmPin");
+	int i;
+
+	for (i = 0; i < 40 && kb != want; i++) {
+		usleep(50000);
+		kb = status_kb("VmPin");
+	}
+	return kb == want;
+}
+
+/* pinned_pages and longterm_pages of @pid's owner line in the summary. */
+static long tracker_owner_pages(pid_t pid, long *longterm)
+{
+	char line[256], want[32];
+	long pages = 0;
+	FILE *f;
+
+	*longterm = 0;
+	snprintf(want, sizeof(want), "owner pid=%d ", pid);
+	f = fopen(PPT_DIR "/summary", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *s;
+
+		if (strncmp(line, want, strlen(want)))
+			continue;
+		s = strstr(line, "pinned_pages=");
+		if (s)
+			pages = strtol(s + 13, NULL, 10);
+		s = strstr(line, "longterm_pages=");
+		if (s)
+			*longterm = strtol(s + 15, NULL, 10);
+	}
+	fclose(f);
+	return pages;
+}
+
+/* An io_uring with [addr, addr + len) registered as a fixed buffer. */
+static int uring_buffer(void *addr, size_t len)
+{
+	struct io_uring_params params = { 0 };
+	struct iovec iov = { .iov_base = addr, .iov_len = len };
+	int fd, err;
+
+	fd = syscall(__NR_io_uring_setup, 4, &params);
+	if (fd < 0)
+		return -1;
+	if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1)) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+static int drop_cap_ipc_lock(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[0].effective &= ~(1U << CAP_IPC_LOCK);
+	d[0].permitted &= ~(1U << CAP_IPC_LOCK);
+	return syscall(SYS_capset, &h, d);
+}
+
+/*
+ * A sharer that pins region memory: io_uring charges its fixed buffers to
+ * the registering process's pinned_vm (VmPin) and, without CAP_IPC_LOCK,
+ * to its RLIMIT_MEMLOCK; the tracker names it as the owner of the pins,
+ * io_uring's and gup_test's. Exit status: what went wrong.
+ */
+static int accounting_pinner(void *arg)
+{
+	bool tracker_on = *(bool *)arg;
+	struct rlimit rl = { .rlim_cur = 32 * KiB, .rlim_max = 32 * KiB };
+	long pages, lt;
+	int fd, ufd, gfd;
+	char *m;
+
+	fd = open(p("acct"), O_RDWR);
+	gfd = open("/sys/kernel/debug/gup_test", O_RDWR);
+	if (fd < 0 || gfd < 0)
+		return 10;
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED)
+		return 11;
+	if (status_kb("VmPin") != 0)
+		return 12;
+	/* untouched memory: the pin faults it in, in the host */
+	ufd = uring_buffer(m, 64 * KiB);
+	if (ufd < 0)
+		return 13;
+	if (!vmpin_is(64))
+		return 14;
+	if (pin(gfd, m + 64 * KiB, 64 * KiB, PIN_LONGTERM_TEST_FLAG_USE_WRITE))
+		return 15;
+	if (tracker_on) {
+		pages = tracker_owner_pages(getpid(), &lt);
+		if (pages != 32 || lt != 32) {
+			ksft_print_msg("tracker: owner pid=%d pinned_pages=%ld %s=%ld, want 32\n",
+				       getpid(), pages, "longterm_pages", lt);
+			return 16;
+		}
+	}
+	if (ioctl(gfd, PIN_LONGTERM_TEST_STOP))
+		return 17;
+	close(ufd);
+	if (!vmpin_is(0))
+		return 18;
+	/* RLIMIT_MEMLOCK applies without CAP_IPC_LOCK */
+	if (drop_cap_ipc_lock() || setrlimit(RLIMIT_MEMLOCK, &rl))
+		return 19;
+	ufd = uring_buffer(m, 64 * KiB);
+	if (ufd >= 0 || errno != ENOMEM) {
+		ksft_print_msg("64 KiB fixed buffer over a 32 KiB RLIMIT_MEMLOCK: %s\n",
+			       ufd >= 0 ? "success" : strerror(errno));
+		return 20;
+	}
+	ufd = uring_buffer(m, 16 * KiB);
+	if (ufd < 0)
+		return 21;
+	if (!vmpin_is(16))
+		return 22;
+	return 0;	/* exits with the buffer registered */
+}
+
+/*
+ * Pins of region memory are charged to, and attributed to, the process
+ * that pins, not to the host mm or to another sharer.
+ */
+static void test_pin_accounting(void)
+{
+	long acq, rel, acq2 = 0, rel2 = 0, pages = 0, lt;
+	bool tracker_on = !access(PPT_DIR "/pinned", R_OK);
+	char *m = MAP_FAILED;
+	int fd, i, status;
+	pid_t pid;
+
+	ok = true;
+	if (access("/sys/kernel/debug/gup_test", R_OK | W_OK)) {
+		ksft_test_result_skip("pin accounting: no gup_test\n");
+		return;
+	}
+	acq = vmstat_read("nr_foll_pin_acquired");
+	rel = vmstat_read("nr_foll_pin_released");
+	fd = new_region("acct");
+	if (fd < 0)
+		goto out;
+	expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED) {
+		ok = false;
+		goto close;
+	}
+	m[0] = 1;
+	pid = fork();
+	if (!pid)
+		_exit(accounting_pinner(&tracker_on));
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		ksft_print_msg("pinning sharer: status %#x (see accounting_pinner())\n",
+			       status);
+		ok = false;
+	}
+	if (status_kb("VmPin") != 0) {
+		ksft_print_msg("another sharer's pins are charged here: VmPin %ld kB\n",
+			       status_kb("VmPin"));
+		ok = false;
+	}
+	for (i = 0; tracker_on && i < 40; i++) {
+		pages = tracker_owner_pages(pid, &lt);
+		if (!pages)
+			break;
+		usleep(50000);
+	}
+	if (pages) {
+		ksft_print_msg("tracker: %ld pages still owned by the exited pinner\n", pages);
+		ok = false;
+	}
+	if (!tracker_on)
+		ksft_print_msg("page_pin_tracker off: attribution not checked\n");
+close:
+	if (m != MAP_FAILED)
+		munmap(m, align);
+	close(fd);
+	unlink(p("acct"));
+out:
+	for (i = 0; i < 20; i++) {
+		acq2 = vmstat_read("nr_foll_pin_acquired");
+		rel2 = vmstat_read("nr_foll_pin_released");
+		if (acq2 - acq == rel2 - rel)
+			break;
+		usleep(100000);
+	}
+	if (acq2 - acq != rel2 - rel || acq2 - acq < 36) {
+		ksft_print_msg("foll_pin: %ld acquired, %ld released\n",
+			       acq2 - acq, rel2 - rel);
+		ok = false;
+	}
+	ksft_test_result(ok, "pins are charged (%s) and attributed to the pinner\n",
+			 "VmPin, RLIMIT_MEMLOCK");
+}
+
 static void test_refusals(void)
 {
 	struct uffdio_register reg = { 0 };
@@ -1387,6 +1622,466 @@ close:
 out:
 	ksft_test_result(ok, "refused with EINVAL: %s\n",
 			 "mprotect, most madvise, process_madvise, mlock, mremap, uffd");
+}
+
+#define PM_SOFT_DIRTY_BIT	0x0080000000000000ULL	/* bit 55 */
+#define PM_PRESENT_BIT		0x8000000000000000ULL	/* bit 63 */
+
+/* This process's /proc/self/pagemap entry for addr; 0 if unreadable. */
+static uint64_t pagemap_entry(const void *addr)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e), (uintptr_t)addr / 4096 * sizeof(e)) != sizeof(e))
+		e = 0;
+	close(fd);
+	return e;
+}
+
+/* "Referenced:" of the mapping that starts at addr, in kB; -1 if none. */
+static long smaps_referenced(const void *addr)
+{
+	unsigned long start, end;
+	char line[512];
+	bool in = false;
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			in = start == (uintptr_t)addr;
+			continue;
+		}
+		if (in && sscanf(line, "Referenced: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+static int write_clear_refs(const char *val)
+{
+	int fd = open("/proc/self/clear_refs", O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+/*
+ * clear_refs acts on the process's own page tables: a sharer mapping's
+ * are the region's, so its accessed bits stay and it stays soft-dirty as
+ * a whole (pagemap), while a private page's soft-dirty bit is cleared.
+ */
+static void test_clear_refs(void)
+{
+	char *m = MAP_FAILED, *priv;
+	long ref, ref2;
+	uint64_t e;
+	int fd, i;
+
+	ok = true;
+	fd = new_region("clearrefs");
+	if (fd < 0)
+		goto out;
+	expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	priv = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED || priv == MAP_FAILED) {
+		ok = false;
+		goto close;
+	}
+	for (i = 0; i < 16; i++)
+		m[i * 4096] = 1;
+	priv[0] = 1;
+	ref = smaps_referenced(m);
+	if (ref < 64) {
+		ksft_print_msg("smaps: Referenced %ld kB after touching 64 KiB\n", ref);
+		ok = false;
+	}
+	expect("clear_refs 1", write_clear_refs("1"), 0);
+	ref2 = smaps_referenced(m);
+	if (ref2 != ref) {
+		ksft_print_msg("clear_refs 1 cleared the accessed bits: %s %ld kB, was %ld kB\n",
+			       "Referenced", ref2, ref);
+		ok = false;
+	}
+	expect("clear_refs 4", write_clear_refs("4"), 0);
+	if (pagemap_entry(priv) & PM_SOFT_DIRTY_BIT) {
+		ksft_print_msg("clear_refs 4 did not clear a private page's soft-dirty bit\n");
+		ok = false;
+	}
+	for (i = 0; i < 16; i++) {
+		e = pagemap_entry(m + i * 4096);
+		if (!(e & PM_PRESENT_BIT) || !(e & PM_SOFT_DIRTY_BIT)) {
+			ksft_print_msg("page %d after clear_refs 4: pagemap %#llx, %s\n", i,
+				       (unsigned long long)e, "want present and soft-dirty");
+			ok = false;
+			break;
+		}
+	}
+	/* a mapping in another process: also soft-dirty, and writable */
+	expect_child("another sharer writes", in_child(touch_write, m + 4096), 0);
+	if (m[0] != 1 || m[4096] != 1)
+		ok = false;
+	munmap(priv, 4096);
+close:
+	if (m != MAP_FAILED)
+		munmap(m, align);
+	close(fd);
+	unlink(p("clearrefs"));
+out:
+	ksft_test_result(ok, "clear_refs 1 and 4 leave a sharer mapping alone; %s\n",
+			 "pagemap: soft-dirty");
+}
+
+static long pm_scan(void *start, void *end, uint64_t flags, uint64_t mask,
+		    uint64_t ret_mask, struct page_region *vec, int n)
+{
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.flags = flags,
+		.start = (uintptr_t)start,
+		.end = (uintptr_t)end,
+		.vec = (uintptr_t)vec,
+		.vec_len = n,
+		.category_mask = mask,
+		.return_mask = ret_mask,
+	};
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	long ret;
+	int err;
+
+	if (fd < 0)
+		return -1;
+	ret = ioctl(fd, PAGEMAP_SCAN, &arg);
+	err = errno;
+	close(fd);
+	errno = err;
+	return ret;
+}
+
+/*
+ * PAGEMAP_SCAN's write-protection (PM_SCAN_WP_MATCHING) needs uffd-wp,
+ * which a sharer mapping refuses: such a scan skips the mapping, or fails
+ * with EPERM under PM_SCAN_CHECK_WPASYNC. A read-only scan reports the
+ * region's PTEs.
+ */
+static void test_pagemap_scan(void)
+{
+	struct page_region v[4];
+	char *m = MAP_FAILED;
+	long n;
+	int fd, i;
+
+	ok = true;
+	fd = new_region("pmscan");
+	if (fd < 0)
+		goto out;
+	expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED) {
+		ok = false;
+		goto close;
+	}
+	for (i = 0; i < 16; i++)
+		m[i * 4096] = 2;
+	n = pm_scan(m, m + 2 * MiB, PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC,
+		    PAGE_IS_WRITTEN, PAGE_IS_WRITTEN, v, 4);
+	expect("WP_MATCHING | CHECK_WPASYNC", n, EPERM);
+	n = pm_scan(m, m + 2 * MiB, PM_SCAN_WP_MATCHING, PAGE_IS_WRITTEN,
+		    PAGE_IS_WRITTEN, v, 4);
+	if (n != 0) {
+		ksft_print_msg("WP_MATCHING: %ld ranges (%s), want 0: the mapping is skipped\n",
+			       n, n < 0 ? strerror(errno) : "success");
+		ok = false;
+	}
+	n = pm_scan(m, m + 2 * MiB, 0, PAGE_IS_PRESENT,
+		    PAGE_IS_PRESENT | PAGE_IS_FILE | PAGE_IS_SOFT_DIRTY, v, 4);
+	if (n != 1 || v[0].start != (uintptr_t)m ||
+	    v[0].end != (uintptr_t)m + 16 * 4096 ||
+	    v[0].categories != (PAGE_IS_PRESENT | PAGE_IS_FILE | PAGE_IS_SOFT_DIRTY)) {
+		ksft_print_msg("read-only scan: %ld ranges, first %#llx-%#llx categories %#llx\n",
+			       n, n > 0 ? (unsigned long long)v[0].start - (uintptr_t)m : 0,
+			       n > 0 ? (unsigned long long)v[0].end - (uintptr_t)m : 0,
+			       n > 0 ? (unsigned long long)v[0].categories : 0);
+		ok = false;
+	}
+	expect_child("another sharer writes", in_child(touch_write, m), 0);
+close:
+	if (m != MAP_FAILED)
+		munmap(m, align);
+	close(fd);
+	unlink(p("pmscan"));
+out:
+	ksft_test_result(ok, "PAGEMAP_SCAN: %s; reads work\n",
+			 "WP_MATCHING skips a sharer mapping (EPERM with CHECK_WPASYNC)");
+}
+
+/* The region's memory is shared anonymous memory: nothing to write back. */
+static void test_msync(void)
+{
+	char *m = MAP_FAILED;
+	int fd;
+
+	ok = true;
+	fd = new_region("msync");
+	if (fd < 0)
+		goto out;
+	expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED) {
+		ok = false;
+		goto close;
+	}
+	m[0] = 3;
+	expect("msync MS_SYNC", msync(m, align, MS_SYNC), 0);
+	expect("msync MS_ASYNC", msync(m, 2 * MiB, MS_ASYNC), 0);
+	expect("msync MS_INVALIDATE", msync(m, 4096, MS_INVALIDATE), 0);
+	expect("msync MS_SYNC of a hole", msync(m + 4 * MiB, 4096, MS_SYNC), 0);
+	expect("fsync", fsync(fd), 0);
+	expect("fdatasync", fdatasync(fd), 0);
+	if (m[0] != 3)
+		ok = false;
+close:
+	if (m != MAP_FAILED)
+		munmap(m, align);
+	close(fd);
+	unlink(p("msync"));
+out:
+	ksft_test_result(ok, "msync (MS_SYNC, MS_ASYNC, MS_INVALIDATE), fsync of a region: 0\n");
+}
+
+/*
+ * process_madvise() from another process refuses the same advice as
+ * madvise(); mbind() fails with EINVAL (ENOSYS without CONFIG_NUMA).
+ */
+static void test_remote_refusals(void)
+{
+	static const struct { int advice; const char *name; } advice[] = {
+		{ MADV_COLD, "MADV_COLD" }, { MADV_PAGEOUT, "MADV_PAGEOUT" },
+		{ MADV_WILLNEED, "MADV_WILLNEED" }, { MADV_COLLAPSE, "MADV_COLLAPSE" },
+	};
+	int to_child[2] = { -1, -1 }, fd, pidfd, status;
+	unsigned long nodes = 1;
+	char *m = MAP_FAILED, c = 0;
+	struct iovec iov;
+	unsigned int i;
+	pid_t pid;
+	long ret;
+
+	ok = true;
+	fd = new_region("remote");
+	if (fd < 0)
+		goto out;
+	expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED || pipe(to_child)) {
+		ok = false;
+		goto close;
+	}
+	memset(m, 4, 2 * MiB);
+	pid = fork();
+	if (!pid) {
+		/* the child inherits the mapping and waits */
+		close(to_child[1]);
+		_exit(read(to_child[0], &c, 1) == 0 && m[0] == 4 ? 0 : 1);
+	}
+	close(to_child[0]);
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	expect("pidfd_open", pidfd, 0);
+	iov.iov_base = m;
+	iov.iov_len = 2 * MiB;
+	for (i = 0; pidfd >= 0 && i < ARRAY_SIZE(advice); i++)
+		expect(advice[i].name, syscall(SYS_process_madvise, pidfd, &iov, 1,
+					       advice[i].advice, 0), EINVAL);
+	if (pidfd >= 0)
+		close(pidfd);
+	close(to_child[1]);
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		ksft_print_msg("child: status %#x\n", status);
+		ok = false;
+	}
+	/* MPOL_BIND = 2, MPOL_MF_MOVE = 1 << 1 */
+	if (access("/sys/devices/system/node", F_OK)) {
+		ksft_print_msg("mbind: not checked, no NUMA (CONFIG_NUMA=n)\n");
+	} else {
+		ret = syscall(SYS_mbind, m, align, 2, &nodes, 64, 2);
+		expect("mbind MPOL_BIND, MPOL_MF_MOVE", ret, EINVAL);
+		expect("mbind MPOL_DEFAULT", syscall(SYS_mbind, m, align, 0, NULL, 0, 0), 0);
+	}
+	if (m[0] != 4 || load(m + 2 * MiB - 1) != 4)
+		ok = false;
+close:
+	if (m != MAP_FAILED)
+		munmap(m, align);
+	close(fd);
+	unlink(p("remote"));
+out:
+	ksft_test_result(ok, "process_madvise from another process: EINVAL; mbind: EINVAL\n");
+}
+
+/*
+ * A process with a notifier: exit status 0 when the kernel refuses the
+ * combination both ways, 99 when gup_test has no MMU_NOTIFIER_TEST.
+ */
+static int notifier_user(void *arg)
+{
+	struct pin_longterm_test pt = { .size = 4096 };
+	char *priv, *m;
+	int fd, gfd;
+
+	fd = open(p("notifier"), O_RDWR);
+	gfd = open("/sys/kernel/debug/gup_test", O_RDWR);
+	priv = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fd < 0 || gfd < 0 || priv == MAP_FAILED)
+		return 10;
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED)
+		return 11;
+	m[0] = 1;
+	/* this mm maps a region: no notifier, on it or elsewhere */
+	pt.addr = (uintptr_t)priv;
+	if (!ioctl(gfd, MMU_NOTIFIER_TEST_START, &pt))
+		return 12;
+	if (errno == EINVAL)
+		return 99;
+	if (errno != EBUSY)
+		return 13;
+	pt.addr = (uintptr_t)m;
+	if (!ioctl(gfd, MMU_NOTIFIER_TEST_START, &pt) || errno != EBUSY)
+		return 14;
+	/* without the region, a notifier is taken */
+	if (munmap(m, align))
+		return 15;
+	pt.addr = (uintptr_t)priv;
+	if (ioctl(gfd, MMU_NOTIFIER_TEST_START, &pt))
+		return 16;
+	/* and the region cannot be mapped, even after the notifier is gone */
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m != MAP_FAILED || errno != EBUSY)
+		return 17;
+	if (ioctl(gfd, MMU_NOTIFIER_TEST_STOP))
+		return 18;
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m != MAP_FAILED || errno != EBUSY)
+		return 19;
+	return 0;
+}
+
+/*
+ * mmu notifiers on a sharer's mm would not hear of the region's changes:
+ * a process that maps a region cannot register one, and a process that
+ * has had one cannot map a region (EBUSY). gup_test's interval notifier
+ * stands for ODP and HMM mirrors; nothing else in the test kernel lets
+ * user space register one.
+ */
+static void test_notifiers(void)
+{
+	int fd, ret;
+
+	ok = true;
+	if (access("/sys/kernel/debug/gup_test", R_OK | W_OK)) {
+		ksft_test_result_skip("mmu notifiers: no gup_test\n");
+		return;
+	}
+	fd = new_region("notifier");
+	if (fd < 0)
+		goto out;
+	expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+	ret = in_child(notifier_user, NULL);
+	close(fd);
+	unlink(p("notifier"));
+	if (ret == 99) {
+		ksft_test_result_skip("mmu notifiers: gup_test has no MMU_NOTIFIER_TEST_START\n");
+		return;
+	}
+	expect_child("a process with a region and a notifier", ret, 0);
+out:
+	ksft_test_result(ok, "mmu notifiers and sharer mappings exclude each other: EBUSY\n");
+}
+
+static bool present(const char *addr, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i += 4096)
+		if (!(pagemap_entry(addr + i) & PM_PRESENT_BIT))
+			return false;
+	return true;
+}
+
+static int mlockall_child(void *arg)
+{
+	char *m = arg;
+
+	if (mlockall(MCL_CURRENT))
+		return 1;
+	if (!present(m + 8 * MiB, 64 * KiB) || !present(m + GiB, 64 * KiB))
+		return 2;
+	return 0;
+}
+
+/*
+ * MAP_POPULATE and mlockall(MCL_CURRENT) populate every host mapping of
+ * a region, past holes and past mappings that cannot be faulted
+ * (PROT_NONE). MADV_POPULATE_READ over a hole fails with EFAULT.
+ */
+static void test_populate(void)
+{
+	char *m = MAP_FAILED;
+	int fd;
+
+	ok = true;
+	fd = new_region("populate");
+	if (fd < 0)
+		goto out;
+	/* a hole at the start, a PROT_NONE mapping, two mappings after */
+	expect("CREATE_MAPPING PROT_NONE", create(fd, (struct mshare_create){
+		.region_offset = 2 * MiB, .size = 64 * KiB, .prot = PROT_NONE,
+		.flags = MAP_SHARED | MAP_FIXED | MAP_ANONYMOUS, .fd = -1 }), 0);
+	expect("CREATE_MAPPING 4 MiB", create(fd, anon(4 * MiB, 64 * KiB)), 0);
+	expect("CREATE_MAPPING 1 GiB", create(fd, anon(GiB, 64 * KiB)), 0);
+	m = mmap(NULL, align, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+	expect("mmap MAP_POPULATE", m == MAP_FAILED ? -1 : 0, 0);
+	if (m == MAP_FAILED)
+		goto close;
+	if (!present(m + 4 * MiB, 64 * KiB) || !present(m + GiB, 64 * KiB)) {
+		ksft_print_msg("MAP_POPULATE: the host mappings after a hole are not populated\n");
+		ok = false;
+	}
+	if (pagemap_entry(m) & PM_PRESENT_BIT)
+		ok = false;
+	munmap(m, align);
+	/* mlockall() in a new sharer */
+	expect("CREATE_MAPPING 8 MiB", create(fd, anon(8 * MiB, 64 * KiB)), 0);
+	expect("UNMAP 1 GiB", unmap(fd, GiB, 64 * KiB), 0);
+	expect("CREATE_MAPPING 1 GiB again", create(fd, anon(GiB, 64 * KiB)), 0);
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED) {
+		ok = false;
+		goto close;
+	}
+	expect_child("mlockall(MCL_CURRENT) populates", in_child(mlockall_child, m), 0);
+	expect("MADV_POPULATE_READ over a hole",
+	       madvise(m + 4 * MiB, 4 * MiB + 4096, MADV_POPULATE_READ), EFAULT);
+	munmap(m, align);
+close:
+	close(fd);
+	unlink(p("populate"));
+out:
+	ksft_test_result(ok, "MAP_POPULATE and mlockall populate past holes in the host\n");
 }
 
 static void test_namespace(void)
@@ -1630,7 +2325,7 @@ int main(void)
 		ksft_exit_fail_msg("mount -t msharefs: %s\n", strerror(err));
 	}
 
-	ksft_set_plan(32);
+	ksft_set_plan(39);
 	ok = !statfs(root, &sf) && sf.f_type == MSHARE_MAGIC;
 	ksft_test_result(ok, "mount -t msharefs none DIR (f_type MSHARE_MAGIC)\n");
 	test_mount_point();
@@ -1661,8 +2356,15 @@ int main(void)
 	test_host_unmap();
 	test_munmap();
 	test_refusals();
+	test_clear_refs();
+	test_pagemap_scan();
+	test_msync();
+	test_remote_refusals();
+	test_notifiers();
+	test_populate();
 	test_pins();
 	test_pin_exits();
+	test_pin_accounting();
 	test_namespace();
 	test_lifetime_unlink_open();
 	test_lifetime_close_linked();
