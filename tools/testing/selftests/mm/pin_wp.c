@@ -520,6 +520,173 @@ static bool wp_expect(const char *what, int uffd, char *addr, size_t len,
 }
 
 /*
+ * Write protection skips the PTE tables of anonymous memory that no pin
+ * was ever taken through (include/linux/pte_pin_hint.h), so the hint must
+ * be set by every way a pin reaches a table, and follow pinned pages
+ * wherever their PTEs go. Each case pins, then checks that a round and
+ * UFFDIO_WRITEPROTECT leave the pinned pages writable and that the device
+ * write is reported after the unpin:
+ * - a GUP-fast pin (the others pin through the slow path);
+ * - a THP pinned through its PMD, then split by mprotect() of one page;
+ * - pinned small pages moved by mremap() into a new page table.
+ */
+enum hint_case { HINT_FAST, HINT_THP_SPLIT, HINT_MREMAP, NR_HINT_CASES };
+
+/* hint_move()'s reservation for mremap(): unmapped by test_pin_hint(). */
+static char *hint_resv;
+static size_t hint_resv_size;
+
+static const char *hint_move(struct mem *m, enum hint_case c)
+{
+	size_t pmd = thpsize ? thpsize : 2UL << 20;
+	char *dst;
+
+	switch (c) {
+	case HINT_THP_SPLIT:
+		if (mprotect(m->addr + pagesize, pagesize, PROT_READ) ||
+		    mprotect(m->addr + pagesize, pagesize, PROT_READ | PROT_WRITE))
+			return "mprotect failed";
+		if (check_huge_anon(m->addr, 1, thpsize))
+			return "the THP was not split";
+		return NULL;
+	case HINT_MREMAP:
+		/*
+		 * Into a PMD range where nothing was ever mapped (so a new
+		 * page table), at an address that is not PMD-aligned (so PTE
+		 * by PTE, not by moving the whole table).
+		 */
+		hint_resv_size = 4 * pmd;
+		hint_resv = mmap(NULL, hint_resv_size, PROT_NONE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (hint_resv == MAP_FAILED) {
+			hint_resv = NULL;
+			return "mmap failed";
+		}
+		dst = (char *)(((uintptr_t)hint_resv + pmd - 1) & ~(pmd - 1)) +
+		      pmd / 2 + 3 * pagesize;
+		if (mremap(m->addr, m->size, m->size,
+			   MREMAP_MAYMOVE | MREMAP_FIXED, dst) != dst)
+			return "mremap failed";
+		/* unmap_mem() unmaps the old reservation, hint_resv the new. */
+		m->addr = dst;
+		/*
+		 * Without UFFD_FEATURE_EVENT_REMAP the moved range is no
+		 * longer registered: register it again.
+		 */
+		if (uffd_register(m->uffd, m->addr, m->size, false, true, false))
+			return "UFFDIO_REGISTER after mremap failed";
+		return NULL;
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Small anonymous pages alone in a PMD range where nothing was mapped
+ * before, so that their page table is new: a table that an earlier test
+ * pinned through would still carry the hint.
+ */
+static const char *map_anon_fresh(struct mem *m, uint64_t features)
+{
+	size_t pmd = thpsize ? thpsize : 2UL << 20;
+	char *addr;
+
+	memset(m, 0, sizeof(*m));
+	m->type = ANON;
+	m->uffd = -1;
+	m->size = NR_SMALL * pagesize;
+	m->pin_off = m->size / 4;
+	m->pin_size = m->size / 2;
+	m->map_size = 4 * pmd;
+	m->map = mmap(NULL, m->map_size, PROT_NONE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m->map == MAP_FAILED) {
+		m->map = NULL;
+		return "mmap failed";
+	}
+	addr = (char *)(((uintptr_t)m->map + pmd - 1) & ~(pmd - 1)) + pmd;
+	m->addr = mmap(addr, m->size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	if (m->addr != addr) {
+		unmap_mem(m);
+		return "mmap MAP_FIXED failed";
+	}
+	madvise(m->addr, m->size, MADV_NOHUGEPAGE);
+	m->uffd = uffd_open(features, NULL);
+	if (m->uffd < 0) {
+		m->uffd = -1;
+		unmap_mem(m);
+		return "userfaultfd or its features not available";
+	}
+	if (uffd_register(m->uffd, m->addr, m->size, false, true, false)) {
+		unmap_mem(m);
+		return "UFFDIO_REGISTER_MODE_WP failed";
+	}
+	memset(m->addr, 0x11, m->size);
+	return NULL;
+}
+
+static void test_pin_hint(enum hint_case c)
+{
+	static const char * const what[] = {
+		"anon pinned by GUP-fast",
+		"THP pinned, then split by mprotect()",
+		"anon pinned, then moved by mremap()",
+	};
+	struct pin_longterm_test args = {
+		.flags = PIN_LONGTERM_TEST_FLAG_USE_WRITE,
+	};
+	const char *skip;
+	bool ok = true;
+	struct mem m;
+
+	/* A THP's table is allocated with it: new as well. */
+	if (c == HINT_THP_SPLIT)
+		skip = map_mem(&m, THP, UFFD_FEATURE_WP_ASYNC |
+			       UFFD_FEATURE_WP_PINNED);
+	else
+		skip = map_anon_fresh(&m, UFFD_FEATURE_WP_ASYNC |
+				      UFFD_FEATURE_WP_PINNED);
+	if (skip) {
+		ksft_test_result_skip("pin hint: %s: %s\n", what[c], skip);
+		return;
+	}
+	if (c == HINT_FAST)
+		args.flags |= PIN_LONGTERM_TEST_FLAG_USE_FAST;
+	args.addr = (uintptr_t)m.addr + m.pin_off;
+	args.size = m.pin_size;
+	if (ioctl(gup_fd, PIN_LONGTERM_TEST_START, &args)) {
+		ksft_test_result_fail("pin hint: %s: pin: %s\n", what[c],
+				      strerror(errno));
+		unmap_mem(&m);
+		return;
+	}
+	skip = hint_move(&m, c);
+	if (skip) {
+		unpin();
+		ksft_test_result_skip("pin hint: %s: %s\n", what[c], skip);
+		goto out;
+	}
+	ok &= round_expect("round N", &m, 0, m.size);
+	ok &= written_expect("after round N", &m, m.pin_off, m.pin_size);
+	ok &= wp_expect("UFFDIO_WRITEPROTECT", m.uffd, m.addr, m.size,
+			m.pin_size / pagesize);
+	ok &= written_expect("after UFFDIO_WRITEPROTECT", &m, m.pin_off,
+			     m.pin_size);
+	ok &= dma_write_landed(&m, 0x5a);
+	unpin();
+	ok &= round_expect("round after unpin", &m, m.pin_off, m.pin_size);
+	ok &= round_expect("next round", &m, 0, 0);
+	ksft_test_result(ok, "pin hint: %s: pinned pages left writable, device write reported\n",
+			 what[c]);
+out:
+	unmap_mem(&m);
+	if (hint_resv)
+		munmap(hint_resv, hint_resv_size);
+	hint_resv = NULL;
+}
+
+/*
  * UFFDIO_WRITEPROTECT over pinned pages: with the feature, the pinned
  * pages (all pages of a pinned huge page) are left writable and counted;
  * the device write is then reported. Without it, all is protected (stock).
@@ -1788,7 +1955,7 @@ int main(int argc, char **argv)
 					 secs);
 		ksft_finished();
 	}
-	ksft_set_plan(NR_TYPES * 6 + 12);
+	ksft_set_plan(NR_TYPES * 6 + 12 + NR_HINT_CASES);
 	for (t = 0; t < NR_TYPES; t++) {
 		test_category(t);
 		test_lost_write(t);
@@ -1800,6 +1967,8 @@ int main(int argc, char **argv)
 	test_shmem_not_present();
 	test_multi_vma();
 	test_mprotect_after_pin();
+	for (t = 0; t < NR_HINT_CASES; t++)
+		test_pin_hint(t);
 	test_continue_wp();
 	test_fork();
 	/*
