@@ -28,40 +28,27 @@ else
 fi
 ROUNDS=${ROUNDS:-2}
 MB=${BENCH_MB:-512}
+# -H maps hugetlb memory of the default size: 1 GiB pages, one of which
+# holds the BENCH_MB (<= 1024) that gup_test pins.
+export VM_HUGEPAGES="hugepagesz=1G hugepages=1 default_hugepagesz=1G"
 ST=$BUILD/selftests/mm
 OUT=$BUILD/bench
 mkdir -p "$OUT" "$BUILD/plans"
 PLAN=$BUILD/plans/bench.plan
 : >"$PLAN"
-for mem in "-T" "-t"; do
+for mem in "-T" "-t" "-H"; do
 	for t in -u -a -L; do
 		echo "bench $t $mem|300||tap|$ST/gup_test $t $mem -m $MB -n 512 -r 3" >>"$PLAN"
 	done
 done
 
-# The bench kernels (VARIANT=bench: no DEBUG_VM, jump labels on) and the
-# unmodified baseline (VARIANT=bench+baseline: the base tree without our
-# series, same config) when built, as `make bench` does; otherwise the
-# test kernel, with the tracker compiled out as its baseline.
-if [ -f "$BUILD/obj-bench/arch/x86/boot/bzImage" ]; then
-	kernels=("bench:off" "bench:on")
-	[ -f "$BUILD/obj-bench+baseline/arch/x86/boot/bzImage" ] &&
-		kernels=("bench+baseline:off" "${kernels[@]}")
-else
-	kernels=("test:off" "test:on")
-	[ -f "$BUILD/obj-notracker/arch/x86/boot/bzImage" ] &&
-		kernels=("notracker:off" "${kernels[@]}")
-fi
+mapfile -t kernels < <(bench_kernels)
 say "bench kernels: ${kernels[*]}"
 : >"$OUT/samples.txt"
 for r in $(seq "$ROUNDS"); do
 	for k in "${kernels[@]}"; do
-		obj=${k%%:*} mode=${k##*:}
-		label=$obj-$mode
-		case "$obj" in notracker | *baseline) label=baseline ;; esac
-		case "$label" in test-off | bench-off) label=off ;; esac
-		case "$label" in test-on | bench-on) label=on ;; esac
-		say "bench round $r: $label"
+		IFS=: read -r obj mode label <<<"$k"
+		say "bench round $r: $label ($obj kernel, tracker $mode)"
 		PIN_TRACKER=$mode vm/run-vm.sh "$BUILD/obj-$obj/arch/x86/boot/bzImage" "$PLAN" \
 			"$OUT/run-$label-$r" 1800 >/dev/null 2>&1 || true
 		tr -d '\r' <"$OUT/run-$label-$r/console.log" | awk -v l="$label" '
@@ -84,7 +71,8 @@ for line in open(sys.argv[1]):
         continue
     label, test, g, p = f[0], ' '.join(f[1:-2]), int(f[-2]), int(f[-1])
     rows[(test, label)].append((g, p))
-names = {'-u': 'GUP_FAST', '-a': 'PIN_FAST', '-L': 'PIN_LONGTERM', '-T': 'anon', '-t': 'THP'}
+names = {'-u': 'GUP_FAST', '-a': 'PIN_FAST', '-L': 'PIN_LONGTERM', '-T': 'anon', '-t': 'THP',
+         '-H': 'hugetlb 1G'}
 tests = sorted({t for t, _ in rows})
 labels = [l for l in ('baseline', 'off', 'on') if any(k[1] == l for k in rows)]
 print('%s, median of %d runs per cell\n' % (sys.argv[3], min(len(v) for v in rows.values())))
