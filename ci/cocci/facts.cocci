@@ -85,6 +85,31 @@ L << asg.L; R << asg.R; p << asg.p;
 @@
 add_asg(p, L, R)
 
+// cmpxchg(&L, old, R), xchg(&L, R), WRITE_ONCE(L, R) ... store R in L
+// (vduse's bounce pages: cmpxchg(&head_map->bounce_page, NULL, tmp_page))
+@xasg depends on has@
+expression L, O, R;
+position p;
+@@
+(
+cmpxchg@p(&L, O, R)
+|
+try_cmpxchg@p(&L, O, R)
+|
+xchg@p(&L, R)
+|
+smp_store_release@p(&L, R)
+|
+WRITE_ONCE@p(L, R)
+|
+rcu_assign_pointer@p(L, R)
+)
+
+@script:python depends on has@
+L << xasg.L; R << xasg.R; p << xasg.p;
+@@
+add_asg(p, L, R)
+
 @dcl depends on has@
 type T;
 identifier x;

@@ -108,6 +108,14 @@ DROPS = {"put_page", "__free_page", "__free_pages", "release_pages",
          "folio_put", "folio_put_refs", "folios_put", "unpin_folio",
          "unpin_folios", "put_pages_list", "page_frag_free",
          "free_unref_page", "__put_page"}
+# Calls that take a reference of their own on a page they are given.  On
+# GUP pages that reference is dropped with put_page() (vduse's bounce map
+# takes get_page() on the pinned pages and put_page()s them when the map
+# is removed), and no rule can tell that put_page() from the release of
+# the GUP reference: converting both would be wrong.
+GET_REFS = {"get_page", "try_get_page", "folio_get", "folio_try_get",
+            "get_page_unless_zero", "page_ref_inc", "page_ref_add",
+            "folio_ref_inc", "folio_ref_add", "folio_ref_try_add"}
 # A page walked through its ->lru list_head is the driver's own: GUP pages
 # are on the mm's LRU lists, a driver cannot chain them through ->lru.
 LRU_WALK = "list_for_each_entry(..., lru)"
@@ -482,7 +490,7 @@ def local_fields(path):
 #   ("stores", why)   it keeps the pointer beyond the call (assigns it to
 #                     a field, a global or returns it)
 #   ("unknown", why)  no definition found, or too deep: the unknown is named
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 DEF_RX = re.compile(
     r"^(?:[A-Za-z_][\w \t\*]*?[\s\*])?(\w+)\s*\(([^;{}()]*(?:\([^;{}()]*\)"
     r"[^;{}()]*)*)\)\s*(?:__\w+\s*)*\{", re.M)
@@ -524,11 +532,20 @@ def _scope(root, path):
     return dirs
 
 
+def _ret_type(text, m):
+    """The return type of the definition DEF_RX matched at m (it may be on
+    the lines before the name), comments left out."""
+    head = COMMENT_RX.sub(" ", text[max(0, m.start(1) - 300):m.start(1)])
+    return re.split(r"[;}]|^\s*#.*$", head, flags=re.M)[-1]
+
+
 def _scan(text):
     out = []
     for m in DEF_RX.finditer(text):
         if m.group(1) in NOT_CALLS or ("page" not in m.group(2) and
-                                        "folio" not in m.group(2)):
+                                        "folio" not in m.group(2) and
+                                        not PAGE_TYPE_RX.search(
+                                            _ret_type(text, m))):
             continue
         out.append((m.group(1), "f", m.start()))
     for m in MACRO_RX.finditer(text):
@@ -671,12 +688,93 @@ def _def_body(root, rel, kind, off):
     return params, text[m.end():i]
 
 
+_ACCESSOR = {}
+RETURN_RX = re.compile(r"\breturn\b([^;]*);")
+FIELD_RET_RX = re.compile(r"^(?:\(\s*(?:const\s+)?struct\s+page\s*\*+\s*\)"
+                          r"\s*)?\(?\s*(\w+)\s*(->|\.)\s*(\w+)\s*\)?$")
+
+
+def tree_accessor(path, name):
+    """(argument index, "->field") when name is a function of the tree
+    around path that returns a struct page pointer which is a field of
+    one of its parameters, and nothing else but errors: the pages that
+    "pages = frame_vector_pages(vec)" gives are those of vec->ptrs.
+    None otherwise, or when the function drops a page reference."""
+    root = tree_root(path)
+    if root is None:
+        return None
+    key = (root, os.path.dirname(os.path.abspath(path)), name)
+    if key in _ACCESSOR:
+        return _ACCESSOR[key]
+    res = None
+    defs = _index(root, path)["names"].get(name, [])
+    if defs and all(kind == "f" for (_, kind, _) in defs):
+        found = set()
+        for (rel, kind, off) in defs:
+            params, body = _def_body(root, rel, kind, off)
+            m = DEF_RX.match(_TEXT.get(os.path.join(root, rel), ""), off)
+            if params is None or m is None or not PAGE_TYPE_RX.search(
+                    _ret_type(_TEXT[os.path.join(root, rel)], m)):
+                found.add(None)
+                continue
+            body = COMMENT_RX.sub(" ", body)
+            pnames = [(re.search(r"(\w+)\s*$", x) or re.search("", "")
+                       ).group(0) for x in params]
+            if any(c in DROPS for c in CALL_RX.findall(body)):
+                found.add(None)
+                continue
+            for r in RETURN_RX.finditer(body):
+                e = " ".join(r.group(1).split())
+                fm = FIELD_RET_RX.match(e)
+                if fm and fm.group(1) in pnames:
+                    found.add((pnames.index(fm.group(1)), fm.group(2),
+                               fm.group(3)))
+                elif not re.match(r"^(?:ERR_PTR\s*\(.*\)|NULL)$", e):
+                    found.add(None)
+        if len(found) == 1 and None not in found:
+            res = found.pop()
+    _ACCESSOR[key] = res
+    return res
+
+
+def accessor_key(path, rhs, fn):
+    """The storage key of the field that the accessor call rhs returns."""
+    cn = call_name(rhs)
+    if cn is None:
+        return None
+    acc = tree_accessor(path, cn)
+    if acc is None:
+        return None
+    t = " ".join(str(rhs).split())
+    args, _ = _split_args(t, t.index("("))
+    if acc[0] >= len(args):
+        return None
+    return key_of("%s %s %s" % (args[acc[0]].strip(), acc[1], acc[2]), fn)
+
+
+# calls whose value is the pointer they are given, in another type
+SAME_POINTER = {"page_folio", "compound_head", "folio_page", "sg_page",
+                "virt_to_page", "pfn_to_page", "nth_page", "folio_file_page"}
+
+
+def _is_function(path, name):
+    """name is defined in the tree around path, and only as functions
+    (not as a macro, which may expand to its argument)."""
+    root = tree_root(path)
+    if root is None:
+        return False
+    defs = _index(root, path)["names"].get(name, [])
+    return bool(defs) and all(kind == "f" for (_, kind, _) in defs)
+
+
 _RANK = {"reads": 0, "unknown": 1, "stores": 2, "releases": 3}
 _FACT_MEMO = {}
 
 
 def tree_facts(path, name, idx, depth=0, seen=None):
     """What function or macro `name` does with its argument `idx`."""
+    if name in GET_REFS:
+        return ("stores", "%s(), which takes a reference of its own" % name)
     if name in NEVER_RELEASE or name in NONGUP_PRODUCERS or \
        name in ARRAY_ALLOCS or name in ITER_NAMES:
         return ("reads", "")
@@ -768,6 +866,13 @@ def _param_facts(path, name, rel, kind, params, body, idx, depth, seen):
                 if cm and cm.group(1) in NEVER_RELEASE and cm.group(1) not in \
                    ("page_folio", "compound_head", "folio_page", "sg_page"):
                     continue        # a value computed from the page
+                if cm and cm.group(1) not in SAME_POINTER and \
+                   _is_function(path, cm.group(1)):
+                    # "rval = helper(dd, tx, page)": the return value of
+                    # a function given the page is not the page; were
+                    # it the page, the function returns it, and the
+                    # call (read below) is a "stores" fact by itself
+                    continue
                 if IDENT.match(lhs):
                     if lhs not in names:
                         names.append(lhs)
@@ -1225,6 +1330,9 @@ def analyse(path, F):
         kl = key_of(lhs, fn)
         if call_name(rhs) is None:
             uf.union(kl, key_of(rhs, fn))
+        elif call_name(rhs) not in F.params:
+            # pages = frame_vector_pages(vec): the pages of vec->ptrs
+            uf.union(kl, accessor_key(path, rhs, fn))
     for (callee, idx, arg, fn, line) in F.calls:
         if callee in F.params and idx in F.params[callee]:
             uf.union(key_of(arg, fn), ("L", callee, F.params[callee][idx]))
@@ -1290,6 +1398,8 @@ def analyse(path, F):
            cn in ITER_NAMES or cn in GUP_NOPIN and cn != \
            "get_user_page_vma_remote":
             continue
+        if cn not in F.params and accessor_key(path, rhs, fn) is not None:
+            continue        # the pages of a field, joined above
         if cn == "get_user_page_vma_remote":
             g(kl)["src"].append(("GUPNOPIN", cn, lhs, fn, line, 0, None))
             continue
@@ -1304,6 +1414,12 @@ def analyse(path, F):
         grp["uses"].append((callee, line, fn))
         if callee in F.params:
             continue        # followed through the parameter
+        if callee in GET_REFS:
+            grp["bad"].append("an extra reference is taken with %s() at "
+                              "line %s: its put_page() cannot be told from "
+                              "the release of the GUP reference" %
+                              (callee, line))
+            continue
         if callee in SAFE_USERS or callee in PUT_RELEASES or \
            callee in UNPIN_RELEASES or callee in ITER_NAMES or \
            callee in NONGUP_PRODUCERS:
@@ -1745,6 +1861,31 @@ L@p = R
 
 @script:python depends on has@
 L << asg.L; R << asg.R; p << asg.p;
+@@
+add_asg(p, L, R)
+
+// cmpxchg(&L, old, R), xchg(&L, R), WRITE_ONCE(L, R) ... store R in L
+// (vduse's bounce pages: cmpxchg(&head_map->bounce_page, NULL, tmp_page))
+@xasg depends on has@
+expression L, O, R;
+position p;
+@@
+(
+cmpxchg@p(&L, O, R)
+|
+try_cmpxchg@p(&L, O, R)
+|
+xchg@p(&L, R)
+|
+smp_store_release@p(&L, R)
+|
+WRITE_ONCE@p(L, R)
+|
+rcu_assign_pointer@p(L, R)
+)
+
+@script:python depends on has@
+L << xasg.L; R << xasg.R; p << xasg.p;
 @@
 add_asg(p, L, R)
 
