@@ -1290,6 +1290,53 @@ def _link_storage(F, uf, keys):
     return {"alias": alias, "linked": linked}
 
 
+def alloc_helpers(F):
+    """Functions of the file that allocate an array: at least one value
+    they return is a call of ARRAY_ALLOCS or a local assigned only from
+    such calls, and every other is NULL or one of their parameters that
+    they write nothing into (iommufd's temp_kmalloc() returns kmalloc()
+    memory or the caller's backup array).  A function that returns the
+    array it was given after filling it (iommufd's raw_pages_from_domain()
+    stores pfn_to_page() pages through "*(out_pages++) = ...") is not one:
+    its value stays a source of pages of its own.
+    {name: indexes of the parameters it may return}."""
+    out = {}
+    rets = {}
+    for (expr, fn, line) in F.returns:
+        rets.setdefault(fn, []).append(" ".join(str(expr).split()))
+    for fn, exprs in rets.items():
+        params = F.params.get(fn, {})
+        pidx = dict((v, k) for k, v in params.items())
+        back = set()
+        good = True
+        alloc = False
+        for e in exprs:
+            if e in ("NULL", "0"):
+                continue
+            if call_name(e) in ARRAY_ALLOCS:
+                alloc = True
+                continue
+            if e in pidx:
+                if any(re.search(r"(?<![\w.>])%s\b" % re.escape(e), str(lv))
+                       for (lv, r, f, _) in F.assigns if f == fn):
+                    good = False
+                    break
+                back.add(pidx[e])
+                continue
+            if IDENT.match(e):
+                srcs = [" ".join(str(r).split()) for (lv, r, f, _)
+                        in F.assigns if f == fn and str(lv).strip() == e]
+                if srcs and all(x in ("NULL", "0") or
+                                call_name(x) in ARRAY_ALLOCS for x in srcs):
+                    alloc = True
+                    continue
+            good = False
+            break
+        if good and alloc:
+            out[fn] = sorted(back)
+    return out
+
+
 def analyse(path, F):
     """Group page storage of one file and give every GUP/PIN/iter site a
     verdict.  Returns dict with per-site verdicts and conversion sets."""
@@ -1301,10 +1348,19 @@ def analyse(path, F):
     set_types(path, F)
     uf = UF()
     # parameters of functions defined here are locals of that function
+    allocs = alloc_helpers(F)
     for (lhs, rhs, fn, line) in F.assigns:
         kl = key_of(lhs, fn)
         if call_name(rhs) is None:
             uf.union(kl, key_of(rhs, fn))
+        elif call_name(rhs) in allocs:
+            # the array's own allocation; a parameter it may return is
+            # the array the caller gave ("return backup;")
+            t = " ".join(str(rhs).split())
+            args, _ = _split_args(t, t.index("("))
+            for i in allocs[call_name(rhs)]:
+                if i < len(args):
+                    uf.union(kl, key_of(args[i].strip(), fn))
         elif call_name(rhs) not in F.params:
             # pages = frame_vector_pages(vec): the pages of vec->ptrs
             uf.union(kl, accessor_key(path, rhs, fn))
@@ -1369,6 +1425,8 @@ def analyse(path, F):
                 g(kl)["bad"].append("assigned from '%s' (line %s)" %
                                     (" ".join(t), line))
             continue
+        if cn in allocs:
+            continue        # the array's own allocation, joined above
         if cn in ARRAY_ALLOCS or cn in GUP_PIN or cn in PIN_NAMES or \
            cn in ITER_NAMES or cn in GUP_NOPIN and cn != \
            "get_user_page_vma_remote":
