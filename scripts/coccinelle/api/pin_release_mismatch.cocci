@@ -972,6 +972,9 @@ def _component(path, same):
             # releases (not every struct page ** of grant-table.c)
             # (a parameter handed to a static helper that releases it
             # counts: qib_release_user_pages())
+            # and through plain assignments ("user->upages = out_pages +
+            # off" makes iopt_area_add_access()'s out_pages, and so its
+            # caller in device.c, part of iommufd's page storage)
             grow = True
             while grow:
                 grow = False
@@ -982,6 +985,18 @@ def _component(path, same):
                         if k is not None and k not in page_keys:
                             page_keys.add(k)
                             grow = True
+                for (lhs, rhs, fn, line) in G.assigns:
+                    if call_name(rhs) is not None:
+                        continue
+                    kl, kr = key_of(lhs, fn), key_of(rhs, fn)
+                    if kl is None or kr is None:
+                        continue
+                    if kl in page_keys and kr not in page_keys:
+                        page_keys.add(kr)
+                        grow = True
+                    elif kr in page_keys and kl not in page_keys:
+                        page_keys.add(kl)
+                        grow = True
             pcalls[f] = set((c[0], c[1]) for c in G.calls)
             pdefs[f] = set((fn, i) for fn, ix in G.page_params.items()
                            if fn not in G.static_fns for i in ix
