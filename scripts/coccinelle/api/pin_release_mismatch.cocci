@@ -23,8 +23,8 @@ virtual report
 
 @initialize:python@
 @@
-# ---- BEGIN gup engine: generated from ci/cocci/engine.py by ci/cocci/gen.py,
-# ---- shared by the three GUP scripts; edit it there, not here.
+# ---- BEGIN gup engine: generated from engine.py of scripts/coccinelle/api/gup/
+# ---- by its gen.py, shared by the three GUP scripts; edit it there, not here.
 import os
 import re
 import sys
@@ -57,8 +57,8 @@ INTROSPECT = {"page_to_pfn", "page_to_phys", "page_ref_count", "page_count",
 # NEVER_RELEASE: the one list of kernel APIs that use a page or a page
 # array but neither take nor drop a reference, so passing GUP pages to them
 # cannot hide a release.  Checked against the tree's own definitions by
-# ci/cocci-check.sh (never_release_facts).  Functions not listed here are
-# looked up in the tree (tree_facts(), below) before a site is refused.
+# the tests (ci/cocci/check_never_release.py).  Functions not listed here
+# are looked up in the tree (tree_facts(), below) before a site is refused.
 NEVER_RELEASE = INTROSPECT | {
     # the struct page itself, its pfn, address and state
     "page_to_virt", "page_address", "lowmem_page_address", "PageHighMem",
@@ -1850,7 +1850,7 @@ identifier g = {pin_user_pages, pin_user_pages_fast, pin_user_pages_unlocked,
 @@
 g(...)
 
-// ---- BEGIN shared fact rules (generated from ci/cocci/facts.cocci)
+// ---- BEGIN shared fact rules (generated from facts.smpl of scripts/coccinelle/api/gup/)
 @gup4 depends on has@
 identifier g = {get_user_pages, get_user_pages_fast, get_user_pages_fast_only,
                 pin_user_pages, pin_user_pages_fast};
