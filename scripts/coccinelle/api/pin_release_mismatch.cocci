@@ -249,8 +249,11 @@ def key_of(expr, fn):
     t = str(expr).split()
     for _ in range(8):
         t = _strip_parens(t)
-        while t and t[0] in ("&", "*"):
+        while t and t[0] in ("&", "*", "++", "--"):
             t = t[1:]
+        # sg_set_page(sg++, ...): the storage is sg
+        while t and t[-1] in ("++", "--"):
+            t = t[:-1]
         if not t:
             return None
         # drop a top level "+ off" / "- off"
