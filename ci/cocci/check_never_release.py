@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only
-"""Check NEVER_RELEASE (ci/cocci/engine.py) against a kernel tree:
+"""Check NEVER_RELEASE (scripts/coccinelle/api/gup/engine.py) against a
+kernel tree:
     ci/cocci/check_never_release.py KSRC
 Every listed function or macro whose definition is found in KSRC (include/,
 arch/x86/include/, mm/, lib/) is read with the same tree-wide facts pass the
@@ -9,9 +10,10 @@ import os
 import sys
 
 here = os.path.dirname(os.path.abspath(__file__))
+engine = os.path.join(os.path.dirname(os.path.dirname(here)), "scripts",
+                      "coccinelle", "api", "gup", "engine.py")
 ns = {"__name__": "engine"}
-exec(compile(open(os.path.join(here, "engine.py")).read(), "engine.py",
-             "exec"), ns)
+exec(compile(open(engine).read(), engine, "exec"), ns)
 # Definitions that the path-insensitive facts pass reads as releasing,
 # checked by hand: the drop is of a reference the function took itself.
 AUDITED = {

@@ -30,8 +30,10 @@
 //# iov_iter_get_pages2(), ...), when the pages reach a function that
 //# releases or keeps them or whose definition is not found (the chain is
 //# named), when the field is used by files of the directory outside the
-//# group, when another get_user_pages*() call on the same storage cannot
-//# be converted, or when the file releases pages of unknown origin.
+//# group, when the driver takes a reference of its own on the pages
+//# (get_page(): its put_page() cannot be told from the GUP release), when
+//# another get_user_pages*() call on the same storage cannot be
+//# converted, or when the file releases pages of unknown origin.
 //# References used only for the struct page or its pfn and dropped at once
 //# (cases 3 and 4) are reported and left alone.
 //# MODE=report lists every site with its verdict.  MODE=patch writes the
@@ -54,8 +56,8 @@ virtual report
 
 @initialize:python@
 @@
-# ---- BEGIN gup engine: generated from ci/cocci/engine.py by ci/cocci/gen.py,
-# ---- shared by the three GUP scripts; edit it there, not here.
+# ---- BEGIN gup engine: generated from engine.py of scripts/coccinelle/api/gup/
+# ---- by its gen.py, shared by the three GUP scripts; edit it there, not here.
 import os
 import re
 import sys
@@ -88,8 +90,8 @@ INTROSPECT = {"page_to_pfn", "page_to_phys", "page_ref_count", "page_count",
 # NEVER_RELEASE: the one list of kernel APIs that use a page or a page
 # array but neither take nor drop a reference, so passing GUP pages to them
 # cannot hide a release.  Checked against the tree's own definitions by
-# ci/cocci-check.sh (never_release_facts).  Functions not listed here are
-# looked up in the tree (tree_facts(), below) before a site is refused.
+# the tests (ci/cocci/check_never_release.py).  Functions not listed here
+# are looked up in the tree (tree_facts(), below) before a site is refused.
 NEVER_RELEASE = INTROSPECT | {
     # the struct page itself, its pfn, address and state
     "page_to_virt", "page_address", "lowmem_page_address", "PageHighMem",
@@ -139,6 +141,14 @@ DROPS = {"put_page", "__free_page", "__free_pages", "release_pages",
          "folio_put", "folio_put_refs", "folios_put", "unpin_folio",
          "unpin_folios", "put_pages_list", "page_frag_free",
          "free_unref_page", "__put_page"}
+# Calls that take a reference of their own on a page they are given.  On
+# GUP pages that reference is dropped with put_page() (vduse's bounce map
+# takes get_page() on the pinned pages and put_page()s them when the map
+# is removed), and no rule can tell that put_page() from the release of
+# the GUP reference: converting both would be wrong.
+GET_REFS = {"get_page", "try_get_page", "folio_get", "folio_try_get",
+            "get_page_unless_zero", "page_ref_inc", "page_ref_add",
+            "folio_ref_inc", "folio_ref_add", "folio_ref_try_add"}
 # A page walked through its ->lru list_head is the driver's own: GUP pages
 # are on the mm's LRU lists, a driver cannot chain them through ->lru.
 LRU_WALK = "list_for_each_entry(..., lru)"
@@ -272,8 +282,11 @@ def key_of(expr, fn):
     t = str(expr).split()
     for _ in range(8):
         t = _strip_parens(t)
-        while t and t[0] in ("&", "*"):
+        while t and t[0] in ("&", "*", "++", "--"):
             t = t[1:]
+        # sg_set_page(sg++, ...): the storage is sg
+        while t and t[-1] in ("++", "--"):
+            t = t[:-1]
         if not t:
             return None
         # drop a top level "+ off" / "- off"
@@ -513,7 +526,7 @@ def local_fields(path):
 #   ("stores", why)   it keeps the pointer beyond the call (assigns it to
 #                     a field, a global or returns it)
 #   ("unknown", why)  no definition found, or too deep: the unknown is named
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 DEF_RX = re.compile(
     r"^(?:[A-Za-z_][\w \t\*]*?[\s\*])?(\w+)\s*\(([^;{}()]*(?:\([^;{}()]*\)"
     r"[^;{}()]*)*)\)\s*(?:__\w+\s*)*\{", re.M)
@@ -555,11 +568,20 @@ def _scope(root, path):
     return dirs
 
 
+def _ret_type(text, m):
+    """The return type of the definition DEF_RX matched at m (it may be on
+    the lines before the name), comments left out."""
+    head = COMMENT_RX.sub(" ", text[max(0, m.start(1) - 300):m.start(1)])
+    return re.split(r"[;}]|^\s*#.*$", head, flags=re.M)[-1]
+
+
 def _scan(text):
     out = []
     for m in DEF_RX.finditer(text):
         if m.group(1) in NOT_CALLS or ("page" not in m.group(2) and
-                                        "folio" not in m.group(2)):
+                                        "folio" not in m.group(2) and
+                                        not PAGE_TYPE_RX.search(
+                                            _ret_type(text, m))):
             continue
         out.append((m.group(1), "f", m.start()))
     for m in MACRO_RX.finditer(text):
@@ -702,12 +724,93 @@ def _def_body(root, rel, kind, off):
     return params, text[m.end():i]
 
 
+_ACCESSOR = {}
+RETURN_RX = re.compile(r"\breturn\b([^;]*);")
+FIELD_RET_RX = re.compile(r"^(?:\(\s*(?:const\s+)?struct\s+page\s*\*+\s*\)"
+                          r"\s*)?\(?\s*(\w+)\s*(->|\.)\s*(\w+)\s*\)?$")
+
+
+def tree_accessor(path, name):
+    """(argument index, "->field") when name is a function of the tree
+    around path that returns a struct page pointer which is a field of
+    one of its parameters, and nothing else but errors: the pages that
+    "pages = frame_vector_pages(vec)" gives are those of vec->ptrs.
+    None otherwise, or when the function drops a page reference."""
+    root = tree_root(path)
+    if root is None:
+        return None
+    key = (root, os.path.dirname(os.path.abspath(path)), name)
+    if key in _ACCESSOR:
+        return _ACCESSOR[key]
+    res = None
+    defs = _index(root, path)["names"].get(name, [])
+    if defs and all(kind == "f" for (_, kind, _) in defs):
+        found = set()
+        for (rel, kind, off) in defs:
+            params, body = _def_body(root, rel, kind, off)
+            m = DEF_RX.match(_TEXT.get(os.path.join(root, rel), ""), off)
+            if params is None or m is None or not PAGE_TYPE_RX.search(
+                    _ret_type(_TEXT[os.path.join(root, rel)], m)):
+                found.add(None)
+                continue
+            body = COMMENT_RX.sub(" ", body)
+            pnames = [(re.search(r"(\w+)\s*$", x) or re.search("", "")
+                       ).group(0) for x in params]
+            if any(c in DROPS for c in CALL_RX.findall(body)):
+                found.add(None)
+                continue
+            for r in RETURN_RX.finditer(body):
+                e = " ".join(r.group(1).split())
+                fm = FIELD_RET_RX.match(e)
+                if fm and fm.group(1) in pnames:
+                    found.add((pnames.index(fm.group(1)), fm.group(2),
+                               fm.group(3)))
+                elif not re.match(r"^(?:ERR_PTR\s*\(.*\)|NULL)$", e):
+                    found.add(None)
+        if len(found) == 1 and None not in found:
+            res = found.pop()
+    _ACCESSOR[key] = res
+    return res
+
+
+def accessor_key(path, rhs, fn):
+    """The storage key of the field that the accessor call rhs returns."""
+    cn = call_name(rhs)
+    if cn is None:
+        return None
+    acc = tree_accessor(path, cn)
+    if acc is None:
+        return None
+    t = " ".join(str(rhs).split())
+    args, _ = _split_args(t, t.index("("))
+    if acc[0] >= len(args):
+        return None
+    return key_of("%s %s %s" % (args[acc[0]].strip(), acc[1], acc[2]), fn)
+
+
+# calls whose value is the pointer they are given, in another type
+SAME_POINTER = {"page_folio", "compound_head", "folio_page", "sg_page",
+                "virt_to_page", "pfn_to_page", "nth_page", "folio_file_page"}
+
+
+def _is_function(path, name):
+    """name is defined in the tree around path, and only as functions
+    (not as a macro, which may expand to its argument)."""
+    root = tree_root(path)
+    if root is None:
+        return False
+    defs = _index(root, path)["names"].get(name, [])
+    return bool(defs) and all(kind == "f" for (_, kind, _) in defs)
+
+
 _RANK = {"reads": 0, "unknown": 1, "stores": 2, "releases": 3}
 _FACT_MEMO = {}
 
 
 def tree_facts(path, name, idx, depth=0, seen=None):
     """What function or macro `name` does with its argument `idx`."""
+    if name in GET_REFS:
+        return ("stores", "%s(), which takes a reference of its own" % name)
     if name in NEVER_RELEASE or name in NONGUP_PRODUCERS or \
        name in ARRAY_ALLOCS or name in ITER_NAMES:
         return ("reads", "")
@@ -799,6 +902,13 @@ def _param_facts(path, name, rel, kind, params, body, idx, depth, seen):
                 if cm and cm.group(1) in NEVER_RELEASE and cm.group(1) not in \
                    ("page_folio", "compound_head", "folio_page", "sg_page"):
                     continue        # a value computed from the page
+                if cm and cm.group(1) not in SAME_POINTER and \
+                   _is_function(path, cm.group(1)):
+                    # "rval = helper(dd, tx, page)": the return value of
+                    # a function given the page is not the page; were
+                    # it the page, the function returns it, and the
+                    # call (read below) is a "stores" fact by itself
+                    continue
                 if IDENT.match(lhs):
                     if lhs not in names:
                         names.append(lhs)
@@ -898,6 +1008,9 @@ def _component(path, same):
             # releases (not every struct page ** of grant-table.c)
             # (a parameter handed to a static helper that releases it
             # counts: qib_release_user_pages())
+            # and through plain assignments ("user->upages = out_pages +
+            # off" makes iopt_area_add_access()'s out_pages, and so its
+            # caller in device.c, part of iommufd's page storage)
             grow = True
             while grow:
                 grow = False
@@ -908,6 +1021,18 @@ def _component(path, same):
                         if k is not None and k not in page_keys:
                             page_keys.add(k)
                             grow = True
+                for (lhs, rhs, fn, line) in G.assigns:
+                    if call_name(rhs) is not None:
+                        continue
+                    kl, kr = key_of(lhs, fn), key_of(rhs, fn)
+                    if kl is None or kr is None:
+                        continue
+                    if kl in page_keys and kr not in page_keys:
+                        page_keys.add(kr)
+                        grow = True
+                    elif kr in page_keys and kl not in page_keys:
+                        page_keys.add(kl)
+                        grow = True
             pcalls[f] = set((c[0], c[1]) for c in G.calls)
             pdefs[f] = set((fn, i) for fn, ix in G.page_params.items()
                            if fn not in G.static_fns for i in ix
@@ -1241,6 +1366,53 @@ def _link_storage(F, uf, keys):
     return {"alias": alias, "linked": linked}
 
 
+def alloc_helpers(F):
+    """Functions of the file that allocate an array: at least one value
+    they return is a call of ARRAY_ALLOCS or a local assigned only from
+    such calls, and every other is NULL or one of their parameters that
+    they write nothing into (iommufd's temp_kmalloc() returns kmalloc()
+    memory or the caller's backup array).  A function that returns the
+    array it was given after filling it (iommufd's raw_pages_from_domain()
+    stores pfn_to_page() pages through "*(out_pages++) = ...") is not one:
+    its value stays a source of pages of its own.
+    {name: indexes of the parameters it may return}."""
+    out = {}
+    rets = {}
+    for (expr, fn, line) in F.returns:
+        rets.setdefault(fn, []).append(" ".join(str(expr).split()))
+    for fn, exprs in rets.items():
+        params = F.params.get(fn, {})
+        pidx = dict((v, k) for k, v in params.items())
+        back = set()
+        good = True
+        alloc = False
+        for e in exprs:
+            if e in ("NULL", "0"):
+                continue
+            if call_name(e) in ARRAY_ALLOCS:
+                alloc = True
+                continue
+            if e in pidx:
+                if any(re.search(r"(?<![\w.>])%s\b" % re.escape(e), str(lv))
+                       for (lv, r, f, _) in F.assigns if f == fn):
+                    good = False
+                    break
+                back.add(pidx[e])
+                continue
+            if IDENT.match(e):
+                srcs = [" ".join(str(r).split()) for (lv, r, f, _)
+                        in F.assigns if f == fn and str(lv).strip() == e]
+                if srcs and all(x in ("NULL", "0") or
+                                call_name(x) in ARRAY_ALLOCS for x in srcs):
+                    alloc = True
+                    continue
+            good = False
+            break
+        if good and alloc:
+            out[fn] = sorted(back)
+    return out
+
+
 def analyse(path, F):
     """Group page storage of one file and give every GUP/PIN/iter site a
     verdict.  Returns dict with per-site verdicts and conversion sets."""
@@ -1252,10 +1424,22 @@ def analyse(path, F):
     set_types(path, F)
     uf = UF()
     # parameters of functions defined here are locals of that function
+    allocs = alloc_helpers(F)
     for (lhs, rhs, fn, line) in F.assigns:
         kl = key_of(lhs, fn)
         if call_name(rhs) is None:
             uf.union(kl, key_of(rhs, fn))
+        elif call_name(rhs) in allocs:
+            # the array's own allocation; a parameter it may return is
+            # the array the caller gave ("return backup;")
+            t = " ".join(str(rhs).split())
+            args, _ = _split_args(t, t.index("("))
+            for i in allocs[call_name(rhs)]:
+                if i < len(args):
+                    uf.union(kl, key_of(args[i].strip(), fn))
+        elif call_name(rhs) not in F.params:
+            # pages = frame_vector_pages(vec): the pages of vec->ptrs
+            uf.union(kl, accessor_key(path, rhs, fn))
     for (callee, idx, arg, fn, line) in F.calls:
         if callee in F.params and idx in F.params[callee]:
             uf.union(key_of(arg, fn), ("L", callee, F.params[callee][idx]))
@@ -1317,10 +1501,14 @@ def analyse(path, F):
                 g(kl)["bad"].append("assigned from '%s' (line %s)" %
                                     (" ".join(t), line))
             continue
+        if cn in allocs:
+            continue        # the array's own allocation, joined above
         if cn in ARRAY_ALLOCS or cn in GUP_PIN or cn in PIN_NAMES or \
            cn in ITER_NAMES or cn in GUP_NOPIN and cn != \
            "get_user_page_vma_remote":
             continue
+        if cn not in F.params and accessor_key(path, rhs, fn) is not None:
+            continue        # the pages of a field, joined above
         if cn == "get_user_page_vma_remote":
             g(kl)["src"].append(("GUPNOPIN", cn, lhs, fn, line, 0, None))
             continue
@@ -1335,6 +1523,12 @@ def analyse(path, F):
         grp["uses"].append((callee, line, fn))
         if callee in F.params:
             continue        # followed through the parameter
+        if callee in GET_REFS:
+            grp["bad"].append("an extra reference is taken with %s() at "
+                              "line %s: its put_page() cannot be told from "
+                              "the release of the GUP reference" %
+                              (callee, line))
+            continue
         if callee in SAFE_USERS or callee in PUT_RELEASES or \
            callee in UNPIN_RELEASES or callee in ITER_NAMES or \
            callee in NONGUP_PRODUCERS:
@@ -1692,7 +1886,7 @@ identifier g = {get_user_pages, get_user_pages_fast, get_user_pages_fast_only,
 @@
 g(...)
 
-// ---- BEGIN shared fact rules (generated from ci/cocci/facts.cocci)
+// ---- BEGIN shared fact rules (generated from facts.smpl of scripts/coccinelle/api/gup/)
 @gup4 depends on has@
 identifier g = {get_user_pages, get_user_pages_fast, get_user_pages_fast_only,
                 pin_user_pages, pin_user_pages_fast};
@@ -1776,6 +1970,31 @@ L@p = R
 
 @script:python depends on has@
 L << asg.L; R << asg.R; p << asg.p;
+@@
+add_asg(p, L, R)
+
+// cmpxchg(&L, old, R), xchg(&L, R), WRITE_ONCE(L, R) ... store R in L
+// (vduse's bounce pages: cmpxchg(&head_map->bounce_page, NULL, tmp_page))
+@xasg depends on has@
+expression L, O, R;
+position p;
+@@
+(
+cmpxchg@p(&L, O, R)
+|
+try_cmpxchg@p(&L, O, R)
+|
+xchg@p(&L, R)
+|
+smp_store_release@p(&L, R)
+|
+WRITE_ONCE@p(L, R)
+|
+rcu_assign_pointer@p(L, R)
+)
+
+@script:python depends on has@
+L << xasg.L; R << xasg.R; p << xasg.p;
 @@
 add_asg(p, L, R)
 
