@@ -1424,6 +1424,79 @@ static void test_zero_page(void)
 }
 
 /* gup_test: each open file holds its own long-term pins. */
+/*
+ * gup_test's MMU_NOTIFIER_TEST_START (an mmu interval notifier on a range
+ * of the caller's mm): zero, unaligned, wrapping and flagged ranges are
+ * EINVAL, a second START on one file is EINVAL, STOP twice is fine, and a
+ * range of 64 TiB with nothing mapped is accepted (a notifier needs no
+ * mapping). Splats are caught by the harness. Skipped when gup_test has
+ * no such command (ENOTTY) or the kernel no mmu notifiers (EOPNOTSUPP).
+ */
+static void test_mmu_notifier_args(void)
+{
+	struct {
+		uint64_t addr, size;
+		uint32_t flags;
+		int err;
+	} cases[] = {
+		{ 0x10000000, 0, 0, EINVAL },
+		{ 0x10000001, 1UL << 20, 0, EINVAL },
+		{ 0x10000000, (1UL << 20) + 1, 0, EINVAL },
+		{ -(uint64_t)(1UL << 20), 2UL << 20, 0, EINVAL },
+		{ 0x10000000, 1UL << 20, 1, EINVAL },
+		{ 0x10000000, 1UL << 20, ~0U, EINVAL },
+		{ 0, 1ULL << 46, 0, 0 },
+	};
+	struct pin_longterm_test args = { 0 };
+	bool ok = true;
+	size_t i;
+	int fd;
+
+	fd = open(GUP_TEST_FILE, O_RDWR);
+	if (fd < 0)
+		ksft_exit_fail_msg("open %s: %s\n", GUP_TEST_FILE, strerror(errno));
+	args.addr = 0x10000000;
+	args.size = 1UL << 20;
+	if (ioctl(fd, MMU_NOTIFIER_TEST_START, &args) &&
+	    (errno == ENOTTY || errno == EOPNOTSUPP)) {
+		ksft_test_result_skip("gup_test: MMU_NOTIFIER_TEST_START: %s\n",
+				      strerror(errno));
+		close(fd);
+		return;
+	}
+	ioctl(fd, MMU_NOTIFIER_TEST_STOP);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		int want = cases[i].err;
+		long ret;
+
+		args.addr = cases[i].addr;
+		args.size = cases[i].size;
+		args.flags = cases[i].flags;
+		ret = ioctl(fd, MMU_NOTIFIER_TEST_START, &args);
+		if (want ? !ret || errno != want : !!ret) {
+			ksft_print_msg("START %#llx+%#llx flags %#x: %s, want %s\n",
+				       (unsigned long long)args.addr,
+				       (unsigned long long)args.size, args.flags,
+				       ret ? strerror(errno) : "success",
+				       want ? strerror(want) : "success");
+			ok = false;
+		}
+		if (!ret && !want) {
+			/* One per file: a second START is EINVAL. */
+			if (!ioctl(fd, MMU_NOTIFIER_TEST_START, &args) || errno != EINVAL) {
+				ksft_print_msg("second MMU_NOTIFIER_TEST_START: not EINVAL\n");
+				ok = false;
+			}
+		}
+		if (ioctl(fd, MMU_NOTIFIER_TEST_STOP) || ioctl(fd, MMU_NOTIFIER_TEST_STOP)) {
+			ksft_print_msg("MMU_NOTIFIER_TEST_STOP: %s\n", strerror(errno));
+			ok = false;
+		}
+	}
+	close(fd);
+	ksft_test_result(ok, "gup_test: MMU_NOTIFIER_TEST_START refuses bad ranges and flags\n");
+}
+
 static void test_lt_per_file(void)
 {
 	struct snap base;
@@ -1684,7 +1757,7 @@ int main(int argc, char **argv)
 	catch_fatal_signals();
 	ksft_print_header();
 	ksft_print_msg("seed %llu\n", (unsigned long long)seed);
-	ksft_set_plan(8);
+	ksft_set_plan(9);
 
 	pagesize = getpagesize();
 	thpsize = read_pmd_pagesize();
@@ -1718,6 +1791,7 @@ int main(int argc, char **argv)
 	test_zero_page();
 	test_lt_per_file();
 	test_lt_close_race();
+	test_mmu_notifier_args();
 
 	run_fuzz(seconds, max_ops);
 	ksft_finished();
