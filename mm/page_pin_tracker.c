@@ -247,6 +247,87 @@ static void ppt_bad_unpin(struct page *page, struct page_pin_rec *attr)
 		   "unpin of a page with no recorded pin");
 }
 
+/*
+ * The fast paths for one page's count, a locked add each. A count cannot
+ * really overflow (each pin is also a reference on the folio, an int that
+ * GUP refuses to take past INT_MAX), but one that reaches PPT_COUNT_MAX
+ * sticks there, as in ppt_count_add(). ppt_inc() returns whether the pin
+ * was counted; a count stuck at PPT_COUNT_MAX was raised past it, so it is
+ * put back.
+ */
+static noinline bool ppt_inc_stuck(atomic_t *count, int new)
+{
+	if (new == PPT_COUNT_MAX) {
+		atomic_long_inc(&ppt_saturated);
+		return true;
+	}
+	atomic_set(count, PPT_COUNT_MAX);
+	return false;
+}
+
+static __always_inline bool ppt_inc(atomic_t *count, int *new)
+{
+	*new = atomic_inc_return(count);
+	if (likely(*new != PPT_COUNT_MAX && *new != INT_MIN))
+		return true;
+	return ppt_inc_stuck(count, *new);
+}
+
+/*
+ * An unpin that finds no pin (or a stuck count) takes the count to -1 (or
+ * PPT_COUNT_MAX - 1) for a moment, then back. A reader meanwhile sees that
+ * page without a pin of its own, which it has not: the pin being dropped,
+ * if any, is the folio's (see ppt_split_full()). Pins made meanwhile are
+ * not lost: every step is an addition.
+ */
+static __always_inline enum ppt_drop ppt_dec(atomic_t *count)
+{
+	int new = atomic_dec_return(count);
+
+	if (likely(new >= 0 && new != PPT_COUNT_MAX - 1))
+		return PPT_DROPPED;
+	atomic_inc(count);
+	return new < 0 ? PPT_NONE : PPT_STUCK;
+}
+
+/*
+ * The @nr consecutive pages from @pfn that share one page_ext array: the
+ * records of a memory section are consecutive, so only the first record
+ * of each section is looked up, and the others are stepped to.
+ */
+static __always_inline unsigned long ppt_chunk(unsigned long pfn,
+					       unsigned long nr)
+{
+	return min(nr, PPT_EXT_RUN - (pfn & (PPT_EXT_RUN - 1)));
+}
+
+static __always_inline struct page_pin_rec *
+ppt_rec_step(struct page_pin_rec *rec, long n)
+{
+	return (void *)rec + n * (long)page_ext_size;
+}
+
+/* One pin on each of the @nr pages from @pfn; returns how many counted. */
+static int ppt_pin_run(unsigned long pfn, unsigned long nr)
+{
+	struct page_pin_rec *rec;
+	struct page_ext *ext;
+	unsigned long n, i;
+	int added = 0, new;
+
+	for (; nr; pfn += n, nr -= n) {
+		n = ppt_chunk(pfn, nr);
+		ext = page_ext_get(pfn_to_page(pfn));
+		if (!ext)
+			continue;
+		rec = ppt_rec(ext);
+		for (i = 0; i < n; i++, rec = ppt_rec_step(rec, 1))
+			added += ppt_inc(&rec->count, &new);
+		page_ext_put(ext);
+	}
+	return added;
+}
+
 static void ppt_pin_small(struct folio *folio, unsigned long nr,
 			  unsigned int gup_flags)
 {
@@ -257,7 +338,13 @@ static void ppt_pin_small(struct folio *folio, unsigned long nr,
 	if (!ext)
 		return;
 	rec = ppt_rec(ext);
-	if (!ppt_count_add(&rec->count, nr, &added))
+	if (nr == 1) {
+		ppt_inc(&rec->count, &added);
+		added = added == 1;
+	} else {
+		added = !ppt_count_add(&rec->count, nr, &added);
+	}
+	if (added)
 		ppt_record_first(rec, gup_flags);
 	else
 		ppt_mark_longterm(rec, gup_flags);
@@ -285,28 +372,18 @@ static unsigned long ppt_wholes(struct folio *folio, struct page *page,
 static void ppt_pin_large(struct folio *folio, struct page *page,
 			  unsigned long nr, unsigned int gup_flags)
 {
-	struct page_ext *head_ext, *ext;
+	struct page_ext *head_ext;
 	struct page_pin_rec *frec;
-	unsigned long pfn, i;
-	int added, sum = 0;
+	int sum = 0;
 
 	head_ext = page_ext_get(&folio->page);
 	if (!head_ext)
 		return;
 	frec = ppt_folio_rec(head_ext);
-	if (ppt_wholes(folio, page, nr)) {
+	if (ppt_wholes(folio, page, nr))
 		ppt_count_add(&frec->full, ppt_wholes(folio, page, nr), &sum);
-	} else {
-		pfn = page_to_pfn(page);
-		for (i = 0, ext = NULL; i < nr; i++) {
-			ext = ppt_ext_next(ext, pfn + i, i);
-			if (!ext)
-				continue;
-			ppt_count_add(&ppt_rec(ext)->count, 1, &added);
-			sum += added;
-		}
-		ppt_ext_done(ext);
-	}
+	else
+		sum = ppt_pin_run(page_to_pfn(page), nr);
 	if (sum && !atomic_fetch_add(sum, &frec->total))
 		ppt_record_first(ppt_rec(head_ext), gup_flags);
 	else
@@ -365,13 +442,75 @@ static int ppt_split_full(struct folio *folio, struct page_pin_rec *frec,
 	return 0;
 }
 
+/*
+ * Page @pfn of @folio is unpinned but has no pin of its own (@count): the
+ * pin must be one of the whole folio. Returns the page pins dropped (0 or
+ * 1: if another unpin converted that pin first, this page now has one).
+ */
+static noinline int ppt_unpin_uncounted(struct folio *folio,
+					struct page_ext *head_ext,
+					atomic_t *count, unsigned long pfn)
+{
+	for (;;) {
+		switch (ppt_split_full(folio, ppt_folio_rec(head_ext), pfn)) {
+		case 0:
+			return 0;
+		case -ENOENT:
+			ppt_bad_unpin(pfn_to_page(pfn), ppt_rec(head_ext));
+			return 0;
+		}
+		switch (ppt_dec(count)) {
+		case PPT_DROPPED:
+			return 1;
+		case PPT_STUCK:
+			return 0;
+		default:
+			break;
+		}
+	}
+}
+
+/* Drop one pin of each of the @nr pages of @folio from @pfn. */
+static int ppt_unpin_run(struct folio *folio, struct page_ext *head_ext,
+			 unsigned long pfn, unsigned long nr)
+{
+	struct page_pin_rec *rec;
+	struct page_ext *ext;
+	unsigned long n, i;
+	int dropped = 0;
+
+	for (; nr; pfn += n, nr -= n) {
+		n = ppt_chunk(pfn, nr);
+		ext = page_ext_get(pfn_to_page(pfn));
+		if (!ext)
+			continue;
+		rec = ppt_rec(ext);
+		for (i = 0; i < n; i++, rec = ppt_rec_step(rec, 1)) {
+			switch (ppt_dec(&rec->count)) {
+			case PPT_DROPPED:
+				dropped++;
+				break;
+			case PPT_STUCK:
+				break;
+			case PPT_NONE:
+				dropped += ppt_unpin_uncounted(folio, head_ext,
+							       &rec->count,
+							       pfn + i);
+				break;
+			}
+		}
+		page_ext_put(ext);
+	}
+	return dropped;
+}
+
 static void ppt_unpin_large(struct folio *folio, struct page *page,
 			    unsigned long nr)
 {
-	unsigned long pfn, i, wholes = ppt_wholes(folio, page, nr);
-	struct page_ext *head_ext, *ext;
-	struct page_pin_rec *frec, *rec;
-	int dropped = 0, ret;
+	unsigned long wholes = ppt_wholes(folio, page, nr);
+	struct page_ext *head_ext;
+	struct page_pin_rec *frec;
+	int dropped = 0;
 
 	head_ext = page_ext_get(&folio->page);
 	if (!head_ext)
@@ -387,36 +526,11 @@ static void ppt_unpin_large(struct folio *folio, struct page *page,
 		/* No pin of the whole folio left: it was pinned page by page. */
 		page = &folio->page;
 		nr = folio_nr_pages(folio);
+	} else {
+		wholes = 1;
 	}
-again:
-	pfn = page_to_pfn(page);
-	for (i = 0, ext = NULL; i < nr; i++) {
-		ext = ppt_ext_next(ext, pfn + i, i);
-		if (!ext)
-			continue;
-		rec = ppt_rec(ext);
-		do {
-			switch (ppt_drop_one(&rec->count)) {
-			case PPT_DROPPED:
-				dropped++;
-				ret = 0;
-				break;
-			case PPT_STUCK:
-				ret = 0;
-				break;
-			default:
-				ret = ppt_split_full(folio, frec, pfn + i);
-				if (ret == -ENOENT)
-					ppt_bad_unpin(pfn_to_page(pfn + i),
-						      ppt_rec(head_ext));
-			}
-		} while (ret == -EAGAIN);
-	}
-	ppt_ext_done(ext);
-	if (wholes > 1) {
-		wholes--;
-		goto again;
-	}
+	while (wholes--)
+		dropped += ppt_unpin_run(folio, head_ext, page_to_pfn(page), nr);
 	atomic_sub(dropped, &frec->total);
 out:
 	page_ext_put(head_ext);
@@ -439,7 +553,7 @@ void __page_pin_tracker_unpin(struct folio *folio, struct page *page,
 		return;
 	rec = ppt_rec(ext);
 	while (nr--)
-		if (ppt_drop_one(&rec->count) == PPT_NONE)
+		if (ppt_dec(&rec->count) == PPT_NONE)
 			ppt_bad_unpin(&folio->page, rec);
 	page_ext_put(ext);
 }
@@ -505,17 +619,46 @@ static unsigned long ppt_run(struct page **pages, unsigned long nr)
 	return n;
 }
 
+/*
+ * unpin_user_pages() and friends: the entries' pages are often each a
+ * small folio, and most of them in one memory section, whose records are
+ * found from the last one looked up.
+ */
 void __page_pin_tracker_unpin_pages(struct page **pages, unsigned long nr)
 {
-	unsigned long i, n;
+	unsigned long i, n, pfn, sec_pfn = 0;
+	struct page_ext *sec_ext = NULL;
+	struct page_pin_rec *rec;
+	struct folio *folio;
 
 	for (i = 0; i < nr; i += n) {
 		n = 1;
 		if (!pages[i])
 			continue;
-		n = ppt_run(pages + i, nr - i);
-		__page_pin_tracker_unpin(page_folio(pages[i]), pages[i], n);
+		folio = page_folio(pages[i]);
+		if (folio_test_large(folio)) {
+			n = ppt_run(pages + i, nr - i);
+			__page_pin_tracker_unpin(folio, pages[i], n);
+			continue;
+		}
+		if (is_zero_folio(folio))
+			continue;
+		pfn = page_to_pfn(pages[i]);
+		if (!sec_ext ||
+		    (pfn & ~(PPT_EXT_RUN - 1)) != (sec_pfn & ~(PPT_EXT_RUN - 1))) {
+			if (sec_ext)
+				page_ext_put(sec_ext);
+			sec_ext = page_ext_get(pages[i]);
+			sec_pfn = pfn;
+			if (!sec_ext)
+				continue;
+		}
+		rec = ppt_rec_step(ppt_rec(sec_ext), (long)(pfn - sec_pfn));
+		if (ppt_dec(&rec->count) == PPT_NONE)
+			ppt_bad_unpin(pages[i], rec);
 	}
+	if (sec_ext)
+		page_ext_put(sec_ext);
 }
 
 bool __page_pin_tracker_pinned(struct page *page)
@@ -611,6 +754,7 @@ void __page_pin_tracker_free(struct page *page, unsigned int order)
 
 struct ppt_snap {
 	int count;
+	int full;	/* on the head page: pins of the whole folio */
 	u32 owner;
 	depot_stack_handle_t handle;
 	u32 since;
@@ -638,8 +782,11 @@ static bool ppt_snapshot(unsigned long pfn, struct ppt_snap *s)
 	rec = ppt_rec(ext);
 	attr = rec;
 	s->count = atomic_read(&rec->count);
+	s->full = 0;
 	folio = page_folio(page);
 	if (folio_test_large(folio)) {
+		if (&folio->page == page)
+			s->full = atomic_read(&ppt_folio_rec(ext)->full);
 		if (&folio->page != page)
 			head_ext = page_ext_get(&folio->page);
 		if (head_ext || &folio->page == page) {
@@ -748,6 +895,7 @@ struct ppt_owner {
 static int ppt_summary_show(struct seq_file *m, void *v)
 {
 	unsigned long pfn, pages = 0, longterm = 0, refs = 0, other = 0;
+	unsigned long wholes = 0;
 	struct ppt_owner *owners;
 	char comm[TASK_COMM_LEN];
 	int nr_owners = 0, i;
@@ -771,6 +919,7 @@ static int ppt_summary_show(struct seq_file *m, void *v)
 		pid = s.owner & PPT_OWNER_PID_MASK;
 		pages++;
 		refs += s.count;
+		wholes += s.full;
 		longterm += lt;
 		for (i = 0; i < nr_owners; i++)
 			if (owners[i].pid == pid)
@@ -787,6 +936,7 @@ static int ppt_summary_show(struct seq_file *m, void *v)
 	}
 	seq_printf(m, "pinned_pages=%lu\n", pages);
 	seq_printf(m, "pinned_refs=%lu\n", refs);
+	seq_printf(m, "whole_folio_pins=%lu\n", wholes);
 	seq_printf(m, "longterm_pages=%lu\n", longterm);
 	seq_printf(m, "bad_unpins=%ld\n", atomic_long_read(&ppt_bad_unpins));
 	seq_printf(m, "freed_pinned=%ld\n", atomic_long_read(&ppt_freed_pinned));

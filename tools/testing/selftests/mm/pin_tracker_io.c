@@ -1052,6 +1052,93 @@ out:
 }
 
 /* ---------------------------------------------------------------- */
+/* Whole-folio pins: one record for the folio, not one per page      */
+
+/*
+ * A pin of pages @first..@last of a THP, GUP-slow or -fast: the listing
+ * shows one pin on exactly those pages, and the summary's
+ * whole_folio_pins goes up by one only when the run is the whole THP
+ * (recorded once for the folio; a slow-path pin of a PMD-mapped THP used
+ * to be recorded page by page).
+ */
+static void test_whole_folio(bool fast, size_t first, size_t last)
+{
+	static int want[4096];
+	struct pin_longterm_test args = {
+		.flags = PIN_LONGTERM_TEST_FLAG_USE_WRITE |
+			 (fast ? PIN_LONGTERM_TEST_FLAG_USE_FAST : 0),
+	};
+	bool whole = first == 0 && last == nr_thp_pages - 1;
+	long wholes0, wholes;
+	char what[128];
+	const char *why;
+	struct snap s;
+	struct thp t;
+	bool ok = true;
+	size_t i;
+	char *buf;
+
+	snprintf(what, sizeof(what), "%s pin of pages %zu-%zu of a THP",
+		 fast ? "GUP-fast" : "GUP-slow", first, last);
+	if (!tracker_on) {
+		ksft_test_result_skip("%s: tracker off (no whole_folio_pins)\n",
+				      what);
+		return;
+	}
+	snap_take(&s);
+	buf = thp_alloc(&t, &why);
+	if (!buf) {
+		ksft_test_result_skip("%s: %s\n", what, why);
+		return;
+	}
+	wholes0 = summary_value("whole_folio_pins");
+	if (wholes0 < 0) {
+		ksft_print_msg("%s: no whole_folio_pins in the summary\n", what);
+		ok = false;
+		goto out;
+	}
+	args.addr = (uintptr_t)(buf + first * pagesize);
+	args.size = (last - first + 1) * pagesize;
+	if (ioctl(gup_fd, PIN_LONGTERM_TEST_START, &args)) {
+		ksft_print_msg("%s: PIN_LONGTERM_TEST_START: %s\n", what,
+			       strerror(errno));
+		ok = false;
+		goto out;
+	}
+	for (i = 0; i < nr_thp_pages; i++)
+		want[i] = i >= first && i <= last;
+	ok &= listing_expect(what, buf, want);
+	wholes = summary_value("whole_folio_pins");
+	if (wholes != wholes0 + whole) {
+		ksft_print_msg("%s: whole_folio_pins %ld -> %ld, want +%d\n",
+			       what, wholes0, wholes, whole);
+		ok = false;
+	}
+	gup_unpin();
+	memset(want, 0, sizeof(want));
+	ok &= listing_expect(what, buf, want);
+	wholes = summary_value("whole_folio_pins");
+	if (wholes != wholes0) {
+		ksft_print_msg("%s: after unpin whole_folio_pins %ld, want %ld\n",
+			       what, wholes, wholes0);
+		ok = false;
+	}
+out:
+	gup_unpin();
+	thp_free(&t);
+	ok &= end_checks(what, &s, false);
+	ksft_test_result(ok, "%s\n", what);
+}
+
+static void test_whole_folios(void)
+{
+	test_whole_folio(false, 0, nr_thp_pages - 1);
+	test_whole_folio(true, 0, nr_thp_pages - 1);
+	test_whole_folio(false, 1, nr_thp_pages - 2);
+	test_whole_folio(true, 0, nr_thp_pages / 2 - 1);
+}
+
+/* ---------------------------------------------------------------- */
 /* Case 1: boundary GUP requests, each in a child process            */
 
 enum probe_mem { PROBE_SMALL, PROBE_THP, PROBE_HUGETLB, NR_PROBE_MEM };
@@ -1214,6 +1301,7 @@ static const struct {
 	{ "udmabuf", 3 },
 	{ "rdma", 1 },
 	{ "boundary", NR_PROBE_REQS * NR_PROBE_MEM * 2 },
+	{ "wholefolio", 4 },
 };
 
 #define NR_CASES	ARRAY_SIZE(cases)
@@ -1240,6 +1328,9 @@ static void run_case(size_t c)
 		break;
 	case 5:
 		test_boundaries();
+		break;
+	case 6:
+		test_whole_folios();
 		break;
 	}
 }
