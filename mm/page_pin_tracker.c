@@ -602,19 +602,20 @@ out:
 }
 
 /*
- * The number of entries from @pages[0] on that are consecutive pages of one
- * folio (at least 1), so that they are unpinned as one run.
+ * The number of entries from @pages[0] on that are consecutive pages of
+ * @folio, a large folio (at least 1), so that they are unpinned as one
+ * run. Entries past the folio's last page cannot be in it, so comparing
+ * each entry with the page it should be is enough.
  */
-static unsigned long ppt_run(struct page **pages, unsigned long nr)
+static unsigned long ppt_run(struct folio *folio, struct page **pages,
+			     unsigned long nr)
 {
-	struct folio *folio = page_folio(pages[0]);
-	unsigned long pfn = page_to_pfn(pages[0]), n;
+	unsigned long n;
 
-	if (!folio_test_large(folio))
-		return 1;
+	nr = min_t(unsigned long, nr,
+		   folio_nr_pages(folio) - folio_page_idx(folio, pages[0]));
 	for (n = 1; n < nr; n++)
-		if (!pages[n] || page_to_pfn(pages[n]) != pfn + n ||
-		    page_folio(pages[n]) != folio)
+		if (pages[n] != nth_page(pages[0], n))
 			break;
 	return n;
 }
@@ -637,7 +638,7 @@ void __page_pin_tracker_unpin_pages(struct page **pages, unsigned long nr)
 			continue;
 		folio = page_folio(pages[i]);
 		if (folio_test_large(folio)) {
-			n = ppt_run(pages + i, nr - i);
+			n = ppt_run(folio, pages + i, nr - i);
 			__page_pin_tracker_unpin(folio, pages[i], n);
 			continue;
 		}
