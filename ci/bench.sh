@@ -1,9 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # `make bench`: gup_test GUP_FAST / PIN_FAST / PIN_LONGTERM get and put
-# times on 512 MiB, anon and THP, with the pin tracker compiled in and
-# booted off, then on, alternating boots for ROUNDS rounds. Prints medians
-# per page and the on/off ratio (a ratio, not a threshold).
+# times on 512 MiB of 4 KiB pages, THP and 1 GiB hugetlb, and the
+# allocation and free of as much memory (pin_tracker -B), with the pin
+# tracker compiled in and booted off, then on, alternating boots for
+# ROUNDS rounds. Prints medians per page and the on/off ratio (a ratio,
+# not a threshold). Then, on the host, the native cost of the tracker's
+# per-record loops (ci/bench-records.c), which instruction counts hide.
 # `make bench` builds the bench kernel (vm/variant-bench.config: no
 # DEBUG_VM, jump labels on) and the unmodified baseline (the base tree
 # without our series, same config), measured in the same run.
@@ -45,6 +48,16 @@ for mem in "-T" "-t" "-t -A" "-H"; do
 		echo "bench $t $mem|300||tap|$ST/gup_test $t $mem -m $MB -n 512 -r 3" >>"$PLAN"
 	done
 done
+# The page allocator's side: allocation (MADV_POPULATE_WRITE, "get") and
+# free (munmap, "put") of the same amount of 4 KiB and THP memory, nothing
+# pinned: every freed page or folio is checked for recorded pins.
+echo "bench -F -T|300||rc|$ST/pin_tracker -B $MB" >>"$PLAN"
+echo "bench -F -t|300||rc|$ST/pin_tracker -B $MB -t" >>"$PLAN"
+# BENCH_ONLY=REGEX keeps the rows whose options match (e.g. BENCH_ONLY=-F).
+if [ -n "${BENCH_ONLY:-}" ]; then
+	grep -E -e "^bench [^|]*(${BENCH_ONLY})" "$PLAN" >"$PLAN.only" || die "BENCH_ONLY matches no row"
+	mv "$PLAN.only" "$PLAN"
+fi
 
 mapfile -t kernels < <(bench_kernels)
 say "bench kernels: ${kernels[*]}"
@@ -76,6 +89,7 @@ for line in open(sys.argv[1]):
     label, test, g, p = f[0], ' '.join(f[1:-2]), int(f[-2]), int(f[-1])
     rows[(test, label)].append((g, p))
 names = {'-u': 'GUP_FAST', '-a': 'PIN_FAST', '-L': 'PIN_LONGTERM', '-T': 'anon',
+         '-F': 'alloc (get) / free (put), nothing pinned,',
          '-t': 'THP (calls straddle folios)', '-t -A': 'THP (whole folios)',
          '-H': 'hugetlb 1G (partial runs)'}
 tests = sorted({t for t, _ in rows})
@@ -93,7 +107,8 @@ for t in tests:
     r = ['%.2f' % (med(t, 'on', i) / med(t, 'off', i)) for i in (0, 1)]
     if 'baseline' in labels:
         r += ['%.2f' % (med(t, 'off', i) / med(t, 'baseline', i)) for i in (0, 1)]
-    print('| %s %s | %s | %s |' % (names.get(a, a), names.get(m, m), ' | '.join(cells), ' | '.join(r)))
+    mem = {'-T': '4 KiB', '-t': 'THP'}.get(m, m) if a == '-F' else names.get(m, m)
+    print('| %s %s | %s | %s |' % (names.get(a, a), mem, ' | '.join(cells), ' | '.join(r)))
 PY
 
 # Memory: page_ext bytes the kernel allocated, per page of RAM. page_ext is
@@ -114,4 +129,10 @@ PY
 		echo "| $label | $bytes | $pages | $per |"
 	done
 } | tee -a "$OUT/table.md"
+# Host: the record loops natively (locked adds, cache misses).
+if gcc -O2 -Wall -o "$OUT/bench-records" "$TOP/ci/bench-records.c"; then
+	{ echo; "$OUT/bench-records"; } | tee -a "$OUT/table.md"
+else
+	say "warning: ci/bench-records.c did not build; no host table"
+fi
 echo "== bench: $ROUNDS rounds, $(grep -c . "$OUT/samples.txt") samples, table in $OUT/table.md"

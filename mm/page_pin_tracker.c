@@ -727,28 +727,31 @@ static void ppt_free_large(struct page *page, unsigned int order)
 
 void __page_pin_tracker_free(struct page *page, unsigned int order)
 {
-	struct page_ext *ext;
+	unsigned long pfn = page_to_pfn(page), nr, n, i;
 	struct page_pin_rec *rec;
-	unsigned long pfn = page_to_pfn(page), i;
+	struct page_ext *ext;
 
 	if (order && PageHead(page)) {
 		ppt_free_large(page, order);
 		return;
 	}
 	/* Small folios, or a high-order allocation that is not one folio. */
-	for (i = 0, ext = NULL; i < (1UL << order); i++) {
-		ext = ppt_ext_next(ext, pfn + i, i);
+	for (nr = 1UL << order; nr; pfn += n, nr -= n) {
+		n = ppt_chunk(pfn, nr);
+		ext = page_ext_get(pfn_to_page(pfn));
 		if (!ext)
 			continue;
 		rec = ppt_rec(ext);
-		if (unlikely(atomic_read(&rec->count))) {
-			ppt_freed_with_pins(pfn_to_page(pfn + i), rec);
-			atomic_set(&rec->count, 0);
+		for (i = 0; i < n; i++, rec = ppt_rec_step(rec, 1)) {
+			if (unlikely(atomic_read(&rec->count))) {
+				ppt_freed_with_pins(pfn_to_page(pfn + i), rec);
+				atomic_set(&rec->count, 0);
+			}
+			/* Forget the last pinner: the next user is someone else. */
+			ppt_forget(rec);
 		}
-		/* Forget the last pinner: the next user is someone else. */
-		ppt_forget(rec);
+		page_ext_put(ext);
 	}
-	ppt_ext_done(ext);
 }
 
 /* ---- debugfs ------------------------------------------------------------ */

@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "../../../../mm/gup_test.h"
 #include "../kselftest.h"
@@ -433,8 +434,68 @@ static void test_thread_owner(void)
 	munmap(mem, size);
 }
 
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/*
+ * The page allocator's side of the tracker's cost, for `make bench`
+ * (pin_tracker -B MiB [-t]): every page freed is checked for recorded pins.
+ * Maps @mb MiB of private anonymous memory (4 KiB pages, or THP with -t),
+ * populates it with MADV_POPULATE_WRITE (allocation and zeroing), then
+ * unmaps it
+ * (freeing), three times, printing both times in gup_test's format:
+ * "get" is the allocation, "put" the free. Nothing is pinned.
+ */
+static int bench_free(size_t mb, bool thp)
+{
+	size_t size = mb << 20, thpsize = read_pmd_pagesize();
+	long long t0, t1, t2, t3;
+	char *map, *p;
+	int r;
+
+	if (!mb || (thp && !thpsize))
+		ksft_exit_fail_msg("-B: bad size, or no THP\n");
+	for (r = 0; r < 3; r++) {
+		/* An aligned range, free for MAP_FIXED, then the real map. */
+		map = mmap(NULL, size + thpsize, PROT_NONE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (map == MAP_FAILED)
+			ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
+		p = (char *)(((uintptr_t)map + thpsize - 1) & ~(thpsize - 1));
+		munmap(map, size + thpsize);
+		map = mmap(p, size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		if (map == MAP_FAILED)
+			ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
+		if (madvise(map, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
+			ksft_exit_fail_msg("madvise: %s\n", strerror(errno));
+		t0 = now_us();
+		if (madvise(map, size, MADV_POPULATE_WRITE))
+			ksft_exit_fail_msg("MADV_POPULATE_WRITE: %s\n",
+					   strerror(errno));
+		t1 = now_us();
+		if (thp && !check_huge_anon(map, size / thpsize, thpsize))
+			ksft_exit_fail_msg("-t: the memory is not all THP\n");
+		t2 = now_us();
+		munmap(map, size);
+		t3 = now_us();
+		printf("FREE_BENCHMARK: Time: get:%lld put:%lld us\n",
+		       t1 - t0, t3 - t2);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && !strcmp(argv[1], "-B"))
+		return bench_free(strtoul(argv[2], NULL, 0),
+				  argc > 3 && !strcmp(argv[3], "-t"));
+
 	int t;
 
 	pagesize = getpagesize();
