@@ -165,4 +165,13 @@ static inline void hugetlb_hgm_check_refs(struct folio *folio, int transient)
 }
 #endif
 
+#if defined(CONFIG_HUGETLB_HGM) && defined(CONFIG_DEBUG_VM) && \
+	defined(CONFIG_PAGE_PIN_TRACKER)
+void hugetlb_hgm_check_pins(struct folio *folio);
+#else
+static inline void hugetlb_hgm_check_pins(struct folio *folio)
+{
+}
+#endif
+
 #endif /* _LINUX_HUGETLB_HGM_H */
