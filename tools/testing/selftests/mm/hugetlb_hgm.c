@@ -37,6 +37,14 @@
  * CPU coherent; unmapping the split VMA of two on one file keeps the pin;
  * fork with a pinned piece: the child maps the huge page whole.
  *
+ * A huge page with 4 KiB mappings is not migrated: MADV_SOFT_OFFLINE gives
+ * EBUSY and changes nothing, move_pages does not move it (needs two NUMA
+ * nodes), a long-term pin of one in ZONE_MOVABLE fails with ENOMEM with
+ * nothing pinned (-m: only this case, for a movablecore= boot); memory
+ * failure (MADV_HWPOISON, 2 MiB) unmaps every mapping of it, 4 KiB or
+ * whole, and signals BUS_MCEERR_AR. The soft-offline and hwpoison cases
+ * skip without CONFIG_MEMORY_FAILURE.
+ *
  * Without CONFIG_HUGETLB_HGM, MADV_SPLIT is an unknown advice (EINVAL) and
  * every case is skipped with that reason.
  */
