@@ -14,6 +14,10 @@
 #include <linux/pgalloc.h>
 #include <asm/tlb.h>
 
+#ifdef CONFIG_PAGE_PIN_TRACKER
+#include "page_pin_tracker_internal.h"
+#endif
+
 /*
  * Every 4 KiB leaf holds a folio reference, so a 1 GiB folio mapped 4 KiB
  * at a time in many VMAs could overflow its reference count. Refuse a new
@@ -391,7 +395,59 @@ void hugetlb_hgm_check_refs(struct folio *folio, int transient)
 		return;
 	VM_WARN_ON_ONCE_FOLIO(refs < want, folio);
 }
-#endif
+
+#ifdef CONFIG_PAGE_PIN_TRACKER
+/* Do the tracker's counts of @folio fit its _pincount? */
+static bool hgm_pins_fit(struct folio *folio, bool *stable)
+{
+	long pages, full, nr = folio_nr_pages(folio);
+	int pins = atomic_read(&folio->_pincount);
+
+	*stable = false;
+	/* Read _pincount before the tracker's counts... */
+	smp_rmb();
+	if (!page_pin_tracker_folio_sum(folio, &pages, &full))
+		return true;
+	/* ... and again after them. */
+	smp_rmb();
+	if (atomic_read(&folio->_pincount) != pins)
+		return true;
+	*stable = true;
+	/*
+	 * A pin of some pages counts the same in both. A pin of the whole
+	 * folio counts one in @full and one (memfd_pin_folios()) or @nr
+	 * (GUP of every page) in _pincount.
+	 */
+	return pages + full <= pins && pins <= pages + full * nr;
+}
+
+/*
+ * The pin half of the invariant, when the pin tracker is on: the tracker's
+ * per-page counts, plus its pins of the whole folio, sum to _pincount
+ * (within the whole-folio weights above). Pins and unpins in flight make
+ * the counts differ for a moment, even with _pincount the same before and
+ * after the sum (a pin adds to _pincount first, an unpin subtracts from
+ * the tracker first), so a difference is only reported if three
+ * snapshots, each with _pincount stable around it, all show it: a missing
+ * or extra record stays, a pin in flight does not. Sums every page of
+ * the folio: the zap calls it only for folios of one PTE table or less.
+ */
+void hugetlb_hgm_check_pins(struct folio *folio)
+{
+	bool stable;
+	int i;
+
+	if (!page_pin_tracker_enabled())
+		return;
+	for (i = 0; i < 3; i++) {
+		if (hgm_pins_fit(folio, &stable) || !stable)
+			return;
+		cpu_relax();
+	}
+	VM_WARN_ON_ONCE_FOLIO(1, folio);
+}
+#endif /* CONFIG_PAGE_PIN_TRACKER */
+#endif /* CONFIG_DEBUG_VM */
 
 /*
  * Clear the 4 KiB leaves in the PTE table below @pmd. Their mapcounts go
@@ -401,7 +457,7 @@ static void hgm_zap_ptes(struct mmu_gather *tlb, struct vm_area_struct *vma,
 			 pmd_t *pmd, unsigned long addr, unsigned long end)
 {
 	struct mm_struct *mm = vma->vm_mm;
-	struct folio *batch_folio = NULL;
+	struct folio *batch_folio = NULL, *pins_checked = NULL;
 	struct page *batch_page = NULL;
 	pte_t *start_pte, *pte;
 	unsigned int nr;
@@ -443,6 +499,12 @@ again:
 		hugetlb_count_sub(1, mm);
 		/* The leaf's reference goes with the mmu_gather, later. */
 		hugetlb_hgm_check_refs(folio, 0);
+		/* Once per PTE table: the sum reads every page's record. */
+		if (folio != pins_checked &&
+		    folio_nr_pages(folio) <= PTRS_PER_PTE) {
+			hugetlb_hgm_check_pins(folio);
+			pins_checked = folio;
+		}
 		if (!nr) {
 			batch_folio = folio;
 			batch_page = page;

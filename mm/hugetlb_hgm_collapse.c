@@ -91,6 +91,7 @@ static int hgm_collapse_one(struct vm_area_struct *vma, unsigned long haddr)
 		spin_unlock(ptl);
 		/* Our reference from the page cache lookup is transient. */
 		hugetlb_hgm_check_refs(folio, 1);
+		hugetlb_hgm_check_pins(folio);
 	}
 	mmu_notifier_invalidate_range_end(&range);
 out_folio:

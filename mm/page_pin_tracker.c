@@ -754,6 +754,54 @@ void __page_pin_tracker_free(struct page *page, unsigned int order)
 	}
 }
 
+#ifdef CONFIG_DEBUG_VM
+/**
+ * page_pin_tracker_folio_sum - what the tracker counts for a large folio
+ * @folio: a large folio
+ * @pages: set to the sum of its pages' own pin counts
+ * @full: set to its pins of the whole folio
+ *
+ * For DEBUG_VM checks against _pincount: a racy read of counts that pins
+ * and unpins change meanwhile. A pin of some pages adds as much to
+ * _pincount as to @pages; a pin of the whole folio adds one to @full and
+ * one (memfd_pin_folios()) or folio_nr_pages() (GUP of all its pages) to
+ * _pincount.
+ *
+ * Return: false if the tracker is off or a count saturated (the sum is
+ * not exact then); true with @pages and @full set otherwise.
+ */
+bool page_pin_tracker_folio_sum(struct folio *folio, long *pages, long *full)
+{
+	unsigned long pfn = folio_pfn(folio), i;
+	struct page_ext *head_ext, *ext;
+	bool exact = true;
+	long sum = 0;
+	int count;
+
+	if (!page_pin_tracker_enabled() || !folio_test_large(folio))
+		return false;
+	head_ext = page_ext_get(&folio->page);
+	if (!head_ext)
+		return false;
+	*full = atomic_read(&ppt_folio_rec(head_ext)->full);
+	if (*full == PPT_COUNT_MAX)
+		exact = false;
+	for (i = 0, ext = NULL; i < folio_nr_pages(folio); i++) {
+		ext = ppt_ext_next(ext, pfn + i, i);
+		if (!ext)
+			continue;
+		count = atomic_read(&ppt_rec(ext)->count);
+		if (count == PPT_COUNT_MAX)
+			exact = false;
+		sum += count;
+	}
+	ppt_ext_done(ext);
+	page_ext_put(head_ext);
+	*pages = sum;
+	return exact;
+}
+#endif
+
 /* ---- debugfs ------------------------------------------------------------ */
 
 struct ppt_snap {

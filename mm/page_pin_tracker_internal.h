@@ -56,4 +56,8 @@ static inline struct page_pin_rec *ppt_rec(struct page_ext *ext)
 	return page_ext_data(ext, &page_pin_tracker_ops);
 }
 
+#ifdef CONFIG_DEBUG_VM
+bool page_pin_tracker_folio_sum(struct folio *folio, long *pages, long *full);
+#endif
+
 #endif /* __MM_PAGE_PIN_TRACKER_INTERNAL_H */

@@ -66,6 +66,29 @@ static inline void hugetlb_hgm_remove_rmap(struct folio *folio,
 	atomic_dec(&folio->_large_mapcount);
 }
 
+/*
+ * Does @folio have 4 KiB leaves? A mapping at the hstate level counts in
+ * both _entire_mapcount and _large_mapcount, a 4 KiB leaf only in
+ * _large_mapcount, so they differ by the number of leaves. No leaf is
+ * added without the folio lock (hgm_map_pte()), nor is an hstate-level
+ * mapping by a fault, so under the folio lock the answer only changes
+ * from true to false, unless fork copies a hstate-level mapping of the
+ * folio in a VMA without HGM meanwhile. _large_mapcount is read first:
+ * an hstate-level mapping removed between the two reads makes a false
+ * "yes", which only refuses a migration that could have been tried.
+ */
+static inline bool hugetlb_hgm_folio_has_leaves(struct folio *folio)
+{
+	int mapcount;
+
+	if (!folio_test_hugetlb(folio))
+		return false;
+	mapcount = folio_mapcount(folio);
+	/* _large_mapcount before _entire_mapcount: see above. */
+	smp_rmb();
+	return mapcount > folio_entire_mapcount(folio);
+}
+
 vm_fault_t hugetlb_hgm_fault(struct address_space *mapping,
 			     struct vm_fault *vmf);
 vm_fault_t hugetlb_hgm_handle_minor(struct vm_fault *vmf);
@@ -79,6 +102,11 @@ int hugetlb_hgm_collapse(struct vm_area_struct *vma, unsigned long start,
 			 unsigned long end);
 #else
 static inline bool hugetlb_hgm_table(struct vm_area_struct *vma, pte_t pte)
+{
+	return false;
+}
+
+static inline bool hugetlb_hgm_folio_has_leaves(struct folio *folio)
 {
 	return false;
 }
@@ -119,10 +147,29 @@ static inline int hugetlb_hgm_collapse(struct vm_area_struct *vma,
 }
 #endif /* CONFIG_HUGETLB_HGM */
 
+#if defined(CONFIG_HUGETLB_HGM) && defined(CONFIG_MEMORY_FAILURE)
+void hugetlb_hgm_unmap_folio(struct folio *folio,
+			     struct address_space *mapping);
+#else
+static inline void hugetlb_hgm_unmap_folio(struct folio *folio,
+					   struct address_space *mapping)
+{
+}
+#endif
+
 #if defined(CONFIG_HUGETLB_HGM) && defined(CONFIG_DEBUG_VM)
 void hugetlb_hgm_check_refs(struct folio *folio, int transient);
 #else
 static inline void hugetlb_hgm_check_refs(struct folio *folio, int transient)
+{
+}
+#endif
+
+#if defined(CONFIG_HUGETLB_HGM) && defined(CONFIG_DEBUG_VM) && \
+	defined(CONFIG_PAGE_PIN_TRACKER)
+void hugetlb_hgm_check_pins(struct folio *folio);
+#else
+static inline void hugetlb_hgm_check_pins(struct folio *folio)
 {
 }
 #endif

@@ -37,6 +37,14 @@
  * CPU coherent; unmapping the split VMA of two on one file keeps the pin;
  * fork with a pinned piece: the child maps the huge page whole.
  *
+ * A huge page with 4 KiB mappings is not migrated: MADV_SOFT_OFFLINE gives
+ * EBUSY and changes nothing, move_pages does not move it (needs two NUMA
+ * nodes), a long-term pin of one in ZONE_MOVABLE fails with ENOMEM with
+ * nothing pinned (-m: only this case, for a movablecore= boot); memory
+ * failure (MADV_HWPOISON, 2 MiB) unmaps every mapping of it, 4 KiB or
+ * whole, and signals BUS_MCEERR_AR. The soft-offline and hwpoison cases
+ * skip without CONFIG_MEMORY_FAILURE.
+ *
  * Without CONFIG_HUGETLB_HGM, MADV_SPLIT is an unknown advice (EINVAL) and
  * every case is skipped with that reason.
  */
@@ -53,6 +61,7 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <linux/memfd.h>
+#include <linux/mempolicy.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
@@ -1996,6 +2005,394 @@ static const struct pcase pin_cases[] = {
 
 #define NR_PIN_CASES	ARRAY_SIZE(pin_cases)
 
+/* ---- migration, memory-failure, long-term pins (HGM step 4) --------- */
+
+#ifndef MADV_SOFT_OFFLINE
+#define MADV_SOFT_OFFLINE	101
+#endif
+#ifndef MADV_HWPOISON
+#define MADV_HWPOISON		100
+#endif
+
+/* HugePages_Total of the @hs pool. */
+static unsigned long total_pages(size_t hs)
+{
+	char path[128];
+	unsigned long n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path),
+		 "/sys/kernel/mm/hugepages/hugepages-%zukB/nr_hugepages",
+		 hs >> 10);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%lu", &n) != 1)
+		n = 0;
+	fclose(f);
+	return n;
+}
+
+/* Are the pool counts of @hs what they were (@total, @nfree)? */
+static bool pool_is(size_t hs, unsigned long total, unsigned long nfree,
+		    const char *what)
+{
+	if (total_pages(hs) == total && free_pages(hs) == nfree)
+		return true;
+	ksft_print_msg("%s: pool %lu total, %lu free; want %lu, %lu\n", what,
+		       total_pages(hs), free_pages(hs), total, nfree);
+	return false;
+}
+
+/* 4 KiB pieces 3 and 7 of @h, CONTINUEd; mapcount 2. */
+static bool two_pieces(struct hgm *h)
+{
+	bool ok;
+
+	ok = expect_err(uffd_continue(h->uffd, h->p + 3 * pagesize, pagesize),
+			0, "CONTINUE page 3");
+	ok &= expect_err(uffd_continue(h->uffd, h->p + 7 * pagesize, pagesize),
+			 0, "CONTINUE page 7");
+	ok &= expect_mapcount(h->pfn[0], 2, "two 4 KiB pieces");
+	return ok;
+}
+
+/* Pieces 3 and 7 still mapped at their pfns, with their contents. */
+static bool pieces_intact(struct hgm *h, const char *what)
+{
+	if (mapped_at(h, 3) && mapped_at(h, 7) && page_ok(h->p, 3) &&
+	    page_ok(h->p, 7))
+		return true;
+	ksft_print_msg("%s: pieces 3 and 7 not mapped as before\n", what);
+	return false;
+}
+
+/*
+ * MADV_SOFT_OFFLINE of a huge page with 4 KiB mappings: migration refuses
+ * it (EBUSY); nothing moves or is poisoned: the pieces are mapped at the
+ * same pfns with their contents, mapcount 2, the pool as it was, and the
+ * huge page is freed to the pool at the end. Also with a second mapping
+ * of the same file at the huge page size (which migration would have
+ * replaced with migration entries and restored).
+ */
+static const char *t_soft_offline(size_t hs, bool *ok)
+{
+	unsigned long total = total_pages(hs), nfree = free_pages(hs);
+	struct hgm h;
+	char *q;
+	int err;
+
+	*ok = false;
+	if (!hgm_setup(&h, hs, 1, UFFD_FEATURE_SIGBUS))
+		return NULL;
+	*ok = two_pieces(&h);
+	q = map_at(hs, hs, MAP_SHARED, h.fd, hs);
+	if (!q) {
+		*ok = false;
+		goto out;
+	}
+	*ok &= page_ok(q, 0);
+	*ok &= expect_mapcount(h.pfn[0], 3, "two pieces and a whole mapping");
+	err = madvise(h.p + 3 * pagesize, pagesize, MADV_SOFT_OFFLINE) ? errno : 0;
+	if (err == EINVAL || err == EPERM) {
+		munmap(q, hs);
+		hgm_teardown(&h);
+		*ok = true;
+		return err == EINVAL ? "MADV_SOFT_OFFLINE: EINVAL (no CONFIG_MEMORY_FAILURE)" :
+				       "MADV_SOFT_OFFLINE: EPERM (not CAP_SYS_ADMIN)";
+	}
+	*ok &= expect_err(err, EBUSY, "MADV_SOFT_OFFLINE of a piece");
+	*ok &= pieces_intact(&h, "after MADV_SOFT_OFFLINE");
+	if (pagemap_get_pfn(pagemap_fd, q) != h.pfn[0] || !page_ok(q, 0)) {
+		ksft_print_msg("whole mapping moved or lost its contents\n");
+		*ok = false;
+	}
+	*ok &= expect_mapcount(h.pfn[0], 3, "after MADV_SOFT_OFFLINE");
+	*ok &= pool_is(hs, total, nfree - 1, "after MADV_SOFT_OFFLINE");
+	munmap(q, hs);
+out:
+	hgm_teardown(&h);
+	*ok &= pool_is(hs, total, nfree, "at the end");
+	return NULL;
+}
+
+/* Set by on_mce() during madvise(), read after it returns. */
+static sig_atomic_t mce_signals, mce_code, mce_lsb;
+static void *mce_addr;
+
+static void on_mce(int sig, siginfo_t *si, void *uc)
+{
+	mce_signals++;
+	mce_code = si->si_code;
+	mce_lsb = si->si_addr_lsb;
+	mce_addr = si->si_addr;
+}
+
+/* The child of t_hwpoison(): 0 if everything was as expected. */
+static int hwpoison_child(size_t hs)
+{
+	struct sigaction sa = { .sa_sigaction = on_mce, .sa_flags = SA_SIGINFO };
+	bool ok;
+	struct hgm h;
+	char *q;
+	int err;
+
+	/* The parent's pagemap file shows the parent's mappings. */
+	close(pagemap_fd);
+	pagemap_fd = open("/proc/self/pagemap", O_RDONLY);
+	if (pagemap_fd < 0 || !hgm_setup(&h, hs, 1, UFFD_FEATURE_SIGBUS))
+		return 1;
+	ok = two_pieces(&h);
+	q = map_at(hs, hs, MAP_SHARED, h.fd, hs);
+	if (!q)
+		return 1;
+	ok &= page_ok(q, 0);
+	ok &= expect_mapcount(h.pfn[0], 3, "two pieces and a whole mapping");
+	sigaction(SIGBUS, &sa, NULL);
+	err = madvise(h.p + 3 * pagesize, pagesize, MADV_HWPOISON) ? errno : 0;
+	sa.sa_handler = SIG_DFL;
+	sa.sa_flags = 0;
+	sigaction(SIGBUS, &sa, NULL);
+	if (err == EINVAL || err == EPERM)
+		return err == EINVAL ? 2 : 3;
+	ok &= expect_err(err, 0, "MADV_HWPOISON of a piece");
+	if (mce_signals != 1 || mce_code != BUS_MCEERR_AR ||
+	    mce_lsb != log2ul(hs) ||
+	    (mce_addr != h.p + 3 * pagesize && mce_addr != q + 3 * pagesize)) {
+		ksft_print_msg("SIGBUS: %d, code %d lsb %d at %p; want 1, %d, %d, %p or %p\n",
+			       (int)mce_signals, (int)mce_code, (int)mce_lsb,
+			       mce_addr, BUS_MCEERR_AR, log2ul(hs),
+			       h.p + 3 * pagesize, q + 3 * pagesize);
+		ok = false;
+	}
+	ok &= expect_mapcount(h.pfn[0], 0, "after MADV_HWPOISON");
+	if (pagemap_get_entry(pagemap_fd, h.p + 3 * pagesize) & PM_PRESENT ||
+	    pagemap_get_entry(pagemap_fd, h.p + 7 * pagesize) & PM_PRESENT ||
+	    pagemap_get_entry(pagemap_fd, q) & PM_PRESENT) {
+		ksft_print_msg("still mapped after MADV_HWPOISON\n");
+		ok = false;
+	}
+	if (!sigbus_on_read(h.p + 3 * pagesize) ||
+	    !sigbus_on_read(h.p + 7 * pagesize) || !sigbus_on_read(q)) {
+		ksft_print_msg("no SIGBUS reading the poisoned huge page\n");
+		ok = false;
+	}
+	ok &= expect_err(uffd_continue(h.uffd, h.p + 3 * pagesize, pagesize),
+			 EIO, "CONTINUE of the poisoned huge page");
+	ok &= expect_mapcount(h.pfn[0], 0, "at the end");
+	munmap(q, hs);
+	hgm_teardown(&h);
+	return ok ? 0 : 1;
+}
+
+/*
+ * MADV_HWPOISON of a 4 KiB piece of a huge page that also has a whole
+ * mapping: memory-failure unmaps both (mapcount 0, nothing present), the
+ * caller gets one SIGBUS (BUS_MCEERR_AR, lsb of the huge page size, the
+ * address of the piece in either mapping), later reads get SIGBUS and
+ * CONTINUE EIO. In a child, so that a kill (the old "failed to unmap"
+ * path) fails the case rather than the run. A poisoned huge page is never
+ * handed out again: one fewer usable page for the rest of the boot, so
+ * only on the 2 MiB hstate.
+ */
+static const char *t_hwpoison(size_t hs, bool *ok)
+{
+	unsigned long total = total_pages(hs), nfree = free_pages(hs);
+	int status;
+	pid_t pid;
+
+	*ok = false;
+	if (hs != SZ_2M)
+		return "poisoning one of the few 1 GiB pages would leave later tests without it";
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return NULL;
+	if (!pid) {
+		status = hwpoison_child(hs);
+		fflush(stdout);
+		_exit(status);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return NULL;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
+		*ok = true;
+		return "MADV_HWPOISON: EINVAL (no CONFIG_MEMORY_FAILURE)";
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 3) {
+		*ok = true;
+		return "MADV_HWPOISON: EPERM (not CAP_SYS_ADMIN)";
+	}
+	*ok = WIFEXITED(status) && !WEXITSTATUS(status);
+	if (!*ok)
+		ksft_print_msg("child: status %#x\n", status);
+	/*
+	 * The memfd is gone with the child: the poisoned folio left the
+	 * page cache. memory-failure keeps a reference on it, so it is not
+	 * freed to the pool; every other page is.
+	 */
+	if (total_pages(hs) != total || free_pages(hs) + 1 < nfree) {
+		ksft_print_msg("pool: %lu total, %lu free; want %lu, at least %lu\n",
+			       total_pages(hs), free_pages(hs), total, nfree - 1);
+		*ok = false;
+	} else {
+		ksft_print_msg("pool after the poisoning: %lu total, %lu free (%lu before)\n",
+			       total_pages(hs), free_pages(hs), nfree);
+	}
+	return NULL;
+}
+
+/* How many NUMA nodes are online? */
+static int nr_nodes(void)
+{
+	char path[64];
+	int n;
+
+	for (n = 0; n < 64; n++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d", n);
+		if (access(path, F_OK))
+			break;
+	}
+	return n;
+}
+
+/*
+ * move_pages() of a piece of a huge page with 4 KiB mappings to another
+ * node: not migrated (status negative, or a positive return), the pieces
+ * stay where they were. Needs two NUMA nodes.
+ */
+static const char *t_move_pages(size_t hs, bool *ok)
+{
+	void *addr;
+	int node = 1, status = 0;
+	struct hgm h;
+	long ret;
+
+	*ok = false;
+	if (nr_nodes() < 2)
+		return "one NUMA node (the test VM has one; no CONFIG_NUMA)";
+	if (!hgm_setup(&h, hs, 1, UFFD_FEATURE_SIGBUS))
+		return NULL;
+	*ok = two_pieces(&h);
+	addr = h.p + 3 * pagesize;
+	ret = syscall(__NR_move_pages, 0, 1UL, &addr, &node, &status,
+		      MPOL_MF_MOVE);
+	if (!ret && status == node) {
+		ksft_print_msg("move_pages moved a huge page with 4 KiB mappings\n");
+		*ok = false;
+	}
+	*ok &= pieces_intact(&h, "after move_pages");
+	*ok &= expect_mapcount(h.pfn[0], 2, "after move_pages");
+	hgm_teardown(&h);
+	return NULL;
+}
+
+/* Is @pfn in a ZONE_MOVABLE of /proc/zoneinfo? */
+static bool pfn_movable(unsigned long pfn)
+{
+	unsigned long start = 0, spanned = 0;
+	bool movable = false, in = false;
+	char line[256];
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Node ", 5)) {
+			movable = strstr(line, "zone  Movable") ||
+				  strstr(line, "zone Movable");
+			continue;
+		}
+		if (!movable)
+			continue;
+		if (sscanf(line, " spanned %lu", &spanned) == 1)
+			continue;
+		if (sscanf(line, " start_pfn: %lu", &start) == 1 &&
+		    pfn >= start && pfn < start + spanned)
+			in = true;
+	}
+	if (f)
+		fclose(f);
+	return in;
+}
+
+/*
+ * FOLL_LONGTERM pin of a piece of a ZONE_MOVABLE huge page with 4 KiB
+ * mappings (GUP-slow and -fast): the pin has to migrate the folio out of
+ * ZONE_MOVABLE first, migration refuses, so the pin fails (ENOMEM, as for
+ * any folio long-term pinning cannot migrate) with nothing pinned
+ * (foll_pin balanced, no tracker record) or moved. After MADV_COLLAPSE
+ * the same pin migrates the folio and succeeds (for 1 GiB only if a free
+ * 1 GiB page outside ZONE_MOVABLE exists; else it says so).
+ */
+static const char *t_longterm_movable(size_t hs, bool *ok)
+{
+	struct pin_longterm_test args;
+	struct pin_balance b;
+	struct hgm h;
+	int fast;
+
+	*ok = false;
+	if (gup_fd < 0)
+		return "no " GUP_TEST_FILE " (CONFIG_GUP_TEST)";
+	if (!hgm_setup(&h, hs, 1, UFFD_FEATURE_SIGBUS))
+		return NULL;
+	if (!pfn_movable(h.pfn[0])) {
+		hgm_teardown(&h);
+		*ok = true;
+		return "huge page not in ZONE_MOVABLE (boot with movablecore=)";
+	}
+	*ok = two_pieces(&h);
+	balance_start(&b);
+	for (fast = 0; fast < 2; fast++) {
+		args.addr = (unsigned long)(h.p + 3 * pagesize);
+		args.size = pagesize;
+		args.flags = PIN_LONGTERM_TEST_FLAG_USE_WRITE |
+			     (fast ? PIN_LONGTERM_TEST_FLAG_USE_FAST : 0);
+		if (!ioctl(gup_fd, PIN_LONGTERM_TEST_START, &args)) {
+			ksft_print_msg("long-term pin%s of a split movable huge page succeeded\n",
+				       fast ? " (fast)" : "");
+			unpin();
+			*ok = false;
+		} else {
+			*ok &= expect_err(errno, ENOMEM, "long-term pin");
+		}
+	}
+	*ok &= balance_ok(&b);
+	*ok &= tracker_is(h.pfn[0], 0, "after the refused pins");
+	*ok &= pieces_intact(&h, "after the refused pins");
+	*ok &= expect_mapcount(h.pfn[0], 2, "after the refused pins");
+
+	*ok &= expect_err(collapse(h.p, hs), 0, "MADV_COLLAPSE");
+	args.addr = (unsigned long)(h.p + 3 * pagesize);
+	args.size = pagesize;
+	args.flags = PIN_LONGTERM_TEST_FLAG_USE_WRITE;
+	if (!ioctl(gup_fd, PIN_LONGTERM_TEST_START, &args)) {
+		if (pagemap_get_pfn(pagemap_fd, h.p) == h.pfn[0]) {
+			ksft_print_msg("pinned after collapse, but not migrated\n");
+			*ok = false;
+		}
+		*ok &= page_ok(h.p, 3) && page_ok(h.p, 7);
+		*ok &= unpin();
+	} else if (errno == ENOMEM && hs != SZ_2M) {
+		/* Gigantic pages are not allocated at run time. */
+		ksft_print_msg("collapsed: ENOMEM, no free %zu kB page outside ZONE_MOVABLE\n",
+			       hs >> 10);
+	} else {
+		ksft_print_msg("pin after MADV_COLLAPSE: %s\n", strerror(errno));
+		*ok = false;
+	}
+	hgm_teardown(&h);
+	return NULL;
+}
+
+static const struct pcase mf_cases[] = {
+	{ "MADV_SOFT_OFFLINE of a split huge page: EBUSY, nothing moved", t_soft_offline },
+	{ "MADV_HWPOISON of a split huge page: all unmapped, SIGBUS", t_hwpoison },
+	{ "move_pages of a split huge page: not moved", t_move_pages },
+	{ "long-term pin of a split ZONE_MOVABLE huge page: ENOMEM", t_longterm_movable },
+};
+
+#define NR_MF_CASES	ARRAY_SIZE(mf_cases)
+
 static void run_size(size_t hs)
 {
 	unsigned long nfree = free_pages(hs);
@@ -2044,6 +2441,18 @@ static void run_size(size_t hs)
 			ksft_test_result(ok, "%s (%zu kB)\n",
 					 pin_cases[i].name, hs >> 10);
 	}
+	for (i = 0; i < NR_MF_CASES; i++) {
+		const char *why = skip;
+
+		if (!why)
+			why = mf_cases[i].fn(hs, &ok);
+		if (why)
+			ksft_test_result_skip("%s (%zu kB): %s\n",
+					      mf_cases[i].name, hs >> 10, why);
+		else
+			ksft_test_result(ok, "%s (%zu kB)\n",
+					 mf_cases[i].name, hs >> 10);
+	}
 	if (hs != SZ_2M)
 		return;
 	skip = skip_all;
@@ -2084,11 +2493,44 @@ static void probe(void)
 	skip_all = "cannot map a shared hugetlb memfd of 2 MiB or 1 GiB pages";
 }
 
-int main(void)
+/*
+ * -m: only the long-term pin of a ZONE_MOVABLE huge page, for a boot with
+ * movablecore= (vm/plans/hgm-movable.sh), where the other pin cases fail
+ * by design: their long-term pins of split huge pages cannot migrate.
+ */
+static void run_movable(void)
 {
+	size_t sizes[] = { SZ_2M, SZ_1G };
+	const char *why;
+	unsigned int i;
+	bool ok;
+
+	for (i = 0; i < 2; i++) {
+		why = skip_all;
+		if (!why && !free_pages(sizes[i]))
+			why = "no free huge pages";
+		if (!why)
+			why = t_longterm_movable(sizes[i], &ok);
+		if (why)
+			ksft_test_result_skip("%s (%zu kB): %s\n", mf_cases[3].name,
+					      sizes[i] >> 10, why);
+		else
+			ksft_test_result(ok, "%s (%zu kB)\n", mf_cases[3].name,
+					 sizes[i] >> 10);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	bool movable = argc > 1 && !strcmp(argv[1], "-m");
+
 	pagesize = getpagesize();
 	ksft_print_header();
-	ksft_set_plan(2 * (NR_HCASES + NR_HGM_CASES + NR_PIN_CASES) + 1 + 1);
+	if (movable)
+		ksft_set_plan(2);
+	else
+		ksft_set_plan(2 * (NR_HCASES + NR_HGM_CASES + NR_PIN_CASES +
+				    NR_MF_CASES) + 1 + 1);
 	srandom(getpid());
 
 	pagemap_fd = open("/proc/self/pagemap", O_RDONLY);
@@ -2101,6 +2543,10 @@ int main(void)
 	probe();
 	if (skip_all)
 		ksft_print_msg("%s\n", skip_all);
+	if (movable) {
+		run_movable();
+		ksft_finished();
+	}
 
 	if (skip_all)
 		ksft_test_result_skip("non-hugetlb memory: EINVAL: %s\n", skip_all);
