@@ -121,6 +121,18 @@ ARRAY_ALLOCS = {"kmalloc", "kzalloc", "kcalloc", "kmalloc_array",
                 "kmemdup", "memdup_array_user", "kmem_cache_alloc",
                 "kmem_cache_zalloc"}
 
+# Fields of kernel structs through which the kernel borrows a caller's
+# pages: it reads them and never takes or drops a reference on them, so
+# "lend->pages = own_pages" and "lend->pages = gup_pages" do not make the
+# two arrays one storage (they are not joined through such a field).
+# The driver's own reads of the field stay a storage of their own: a
+# release of pages read back from it is of unknown origin (refused).
+#   rq_map_data.pages: bio_copy_user_iov() sets is_our_pages = !map_data,
+#   bio_uncopy_user() and its error path free only their own pages
+#   (block/blk-map.c); drivers/scsi/st.c lends its GUP array or its
+#   reserved (alloc_pages()) array.
+BORROWED_FIELDS = {("pages", "rq_map_data")}
+
 IDENT = re.compile(r"^[A-Za-z_]\w*$")
 
 
@@ -1371,6 +1383,8 @@ def analyse(path, F):
     for (lhs, rhs, fn, line) in F.assigns:
         kl = key_of(lhs, fn)
         if call_name(rhs) is None:
+            if kl is not None and kl[0] == "F" and kl[1:] in BORROWED_FIELDS:
+                continue    # lent to the kernel, which only borrows it
             uf.union(kl, key_of(rhs, fn))
         elif call_name(rhs) in allocs:
             # the array's own allocation; a parameter it may return is
