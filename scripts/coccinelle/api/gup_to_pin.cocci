@@ -1229,6 +1229,10 @@ VALUE_USERS = {
           "kvfree", "vfree"},
 }
 VALUE_NAME = {"N": "pfns", "S": "scatterlist entries"}
+# A pfn made into an address: f(PFN_PHYS(pfn)) hands the pfn to f, which
+# is where it goes (vhost vdpa.c: vhost_vdpa_map(..., PFN_PHYS(map_pfn))
+# keeps it in the IOTLB); the conversion itself keeps nothing.
+PFN_TO_ADDR = {"PFN_PHYS", "__pfn_to_phys", "pfn_to_phys"}
 CONST_RX = re.compile(r"^(?:-?\s*\d\w*|~\s*0\w*|[A-Z][A-Z0-9_]*|NULL)$")
 
 
@@ -1349,10 +1353,24 @@ def _link_storage(F, uf, keys):
                 a["bad"].append("the %s of the pages (%s) are copied to '%s' "
                                 "at line %s" % (what, names, lhs.strip(),
                                                 line))
+            elif kind == "N" and cn in PFN_TO_ADDR and \
+                    any(_mentions(arg, k, fn, kind) for k in a["keys"]):
+                a["bad"].append("the %s of the pages (%s) are copied to '%s' "
+                                "at line %s made into an address (%s())" % (
+                                    what, names, lhs.strip(), line, cn))
+        via = {}
         for (callee, idx, arg, fn, line) in F.calls:
             if callee in VALUE_USERS[kind] or callee in PUT_RELEASES or \
                callee in UNPIN_RELEASES or callee in FROM_VALUE or \
-               callee in NEVER_RELEASE and kind == "N":
+               callee in NEVER_RELEASE and kind == "N" or \
+               callee in PFN_TO_ADDR and kind == "N":
+                continue
+            cn, inner = _call_arg(arg)
+            if kind == "N" and cn in PFN_TO_ADDR and \
+               any(_mentions(inner, x, fn, kind) for x in a["keys"]):
+                # f(PFN_PHYS(pfn)): the pfns go to f
+                via.setdefault((callee, line), []).append(
+                    " ".join(str(arg).split()))
                 continue
             k = key_of(arg, fn)
             if k is not None and uf.find(k) == root:
@@ -1370,8 +1388,18 @@ def _link_storage(F, uf, keys):
                 continue        # f(g(x)): g(x) is checked as a call
             a["bad"].append("the %s of the pages (%s) are passed to %s() "
                             "at line %s" % (what, names, callee, line))
+        for (callee, line), args in sorted(via.items(),
+                                           key=lambda x: _lkey(x[0][1])):
+            a["bad"].append("the %s of the pages (%s) are passed to %s() at "
+                            "line %s made into addresses (%s): not followed "
+                            "into %s()" % (what, names, callee, line,
+                                           ", ".join(sorted(set(args))),
+                                           callee))
         for (expr, fn, line) in F.returns:
-            if call_name(expr) is None and \
+            cn, arg = _call_arg(expr)
+            if kind == "N" and cn in PFN_TO_ADDR:
+                expr = arg      # return PFN_PHYS(pfn): the pfn returned
+            if (call_name(expr) is None or cn in PFN_TO_ADDR) and \
                any(_mentions(expr, x, fn) for x in a["keys"]):
                 a["bad"].append("the %s of the pages (%s) are returned by "
                                 "%s() at line %s" % (what, names, fn, line))
