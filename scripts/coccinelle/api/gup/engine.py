@@ -104,6 +104,17 @@ NONGUP_PRODUCERS = {"alloc_page", "alloc_pages", "alloc_pages_node",
                     "find_get_pages", "find_get_pages_range",
                     "iov_iter_extract_pages", "get_page", "try_get_page",
                     LRU_WALK}
+# Producers that give a page without a reference of the caller's: the
+# vmalloc area owns its pages (vfree() frees them), so a correct driver
+# never drops a reference on a vmalloc_to_page() page it did not take
+# with get_page() (GET_REFS: refused).  A storage that holds such pages
+# besides GUP pages can still convert its releases: they can only be of
+# the GUP pages (vchiq_arm.c releases its array only when it was filled
+# by GUP, "do not try and release vmalloc pages").  virt_to_page() and
+# pfn_to_page() are not here: put_page(virt_to_page(buf)) frees a
+# __get_free_pages() buffer, and pfn_to_page() may give back pages that
+# another file took with GUP.
+NOREF_PRODUCERS = {"vmalloc_to_page"}
 # Allocators of the array itself: a struct page ** assigned from one of
 # these is storage for page pointers, not a source of pages.  The page
 # allocator's address-returning calls belong here too: __get_free_page()
@@ -1396,6 +1407,28 @@ def alloc_helpers(F):
     return out
 
 
+def _carved(rhs):
+    """True for "(struct page **)(base + n)": an array of page pointers
+    placed after n elements of another type in base's allocation."""
+    t = str(rhs).split()
+    if t[:6] != ["(", "struct", "page", "*", "*", ")"]:
+        return False
+    t = t[6:]
+    if len(t) < 2 or t[0] != "(" or t[-1] != ")":
+        return False
+    depth = 0
+    for i, x in enumerate(t):
+        if x in ("(", "["):
+            depth += 1
+        elif x in (")", "]"):
+            depth -= 1
+            if depth == 0 and i != len(t) - 1:
+                return False
+        elif depth == 1 and i > 1 and x == "+":
+            return True
+    return False
+
+
 def analyse(path, F):
     """Group page storage of one file and give every GUP/PIN/iter site a
     verdict.  Returns dict with per-site verdicts and conversion sets."""
@@ -1408,11 +1441,15 @@ def analyse(path, F):
     uf = UF()
     # parameters of functions defined here are locals of that function
     allocs = alloc_helpers(F)
+    carves = []
     for (lhs, rhs, fn, line) in F.assigns:
         kl = key_of(lhs, fn)
         if call_name(rhs) is None:
             if kl is not None and kl[0] == "F" and kl[1:] in BORROWED_FIELDS:
                 continue    # lent to the kernel, which only borrows it
+            if _carved(rhs):
+                carves.append((kl, key_of(rhs, fn)))
+                continue
             uf.union(kl, key_of(rhs, fn))
         elif call_name(rhs) in allocs:
             # the array's own allocation; a parameter it may return is
@@ -1428,6 +1465,19 @@ def analyse(path, F):
     for (callee, idx, arg, fn, line) in F.calls:
         if callee in F.params and idx in F.params[callee]:
             uf.union(key_of(arg, fn), ("L", callee, F.params[callee][idx]))
+    # "pages = (struct page **)(addrs + n)" carves the page array out of
+    # the allocation of another array (vchiq_arm.c: u32 addrs[n], then
+    # the pages): not the same storage, unless the other array holds or
+    # releases pages itself
+    for (kl, kx) in carves:
+        rx = uf.find(kx)
+        if rx is not None and (
+                any(uf.find(key_of(s[2], s[3])) == rx for s in F.sources) or
+                any(uf.find(key_of(r[1], r[2])) == rx for r in F.releases) or
+                any(uf.find(key_of(a[0], a[2])) == rx and
+                    call_name(a[1]) is not None and
+                    call_name(a[1]) not in ARRAY_ALLOCS for a in F.assigns)):
+            uf.union(kl, kx)
 
     # an untyped field access may be any of the typed ones
     keys = set(uf.par.keys())
@@ -1642,7 +1692,8 @@ def analyse(path, F):
                 reasons.append("MISMATCH: already released by unpin_user_page*"
                                "() at line(s) %s" %
                                ", ".join(str(r[3]) for r in unpins))
-            if "NONGUP" in kinds:
+            if any(x[0] == "NONGUP" and x[1] not in NOREF_PRODUCERS
+                   for x in srcs):
                 reasons.append("the same storage also holds pages from %s" %
                                ", ".join(sorted(set(
                                    "%s() (line %s)" % (x[1], x[4])
