@@ -1464,6 +1464,30 @@ def alloc_helpers(F):
     return out
 
 
+ADDR_RX = re.compile(r"\b(page_address|page_to_phys|page_to_virt|"
+                     r"lowmem_page_address|page_to_pfn)\s*\(\s*"
+                     r"([^()]*(?:\([^()]*\)[^()]*)*)\)")
+
+
+def _addr_escape(F, keys):
+    """When no release is found: where the address of the pages is kept
+    instead (spapr tce: "*hpa = __pa(page_address(page))", given back
+    to the device's table and released from there), for the reason."""
+    out = []
+    for (lhs, rhs, fn, line) in F.assigns:
+        for m in ADDR_RX.finditer(" ".join(str(rhs).split())):
+            if key_of(m.group(2), fn) in keys and \
+               key_of(lhs, fn) not in keys:
+                out.append("'%s' (line %s, %s())" % (
+                    " ".join(str(lhs).split()), line, m.group(1)))
+                break
+    if not out:
+        return ""
+    return ("; the address of the pages is kept in %s instead, and not "
+            "followed from there" % ", ".join(sorted(set(out),
+                                                     key=lambda x: x)))
+
+
 def _carved(rhs):
     """True for "(struct page **)(base + n)": an array of page pointers
     placed after n elements of another type in base's allocation."""
@@ -1760,8 +1784,9 @@ def analyse(path, F):
                                "iov_iter_get_pages2()")
             reasons.extend(sorted(set(grp["bad"])))
             if not grp["rel"]:
-                reasons.append("no release of %s found in this file" %
-                               (storage or "the pages"))
+                reasons.append("no release of %s found in this file%s" %
+                               (storage or "the pages",
+                                _addr_escape(F, grp["keys"])))
             for r in sorted(unknown_rel, key=lambda r: (_lkey(r[3]), r[4])):
                 reasons.append("%s() at line %s releases pages of unknown "
                                "origin" % (r[0], r[3]))
