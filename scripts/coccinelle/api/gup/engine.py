@@ -1310,7 +1310,7 @@ def _link_storage(F, uf, keys):
             elif kind == "N" and cn in PFN_TO_ADDR and \
                     any(_mentions(arg, k, fn, kind) for k in a["keys"]):
                 a["bad"].append("the %s of the pages (%s) are copied to '%s' "
-                                "at line %s made into an address (%s())" % (
+                                "at line %s through %s()" % (
                                     what, names, lhs.strip(), line, cn))
         via = {}
         for (callee, idx, arg, fn, line) in F.calls:
@@ -1345,10 +1345,9 @@ def _link_storage(F, uf, keys):
         for (callee, line), args in sorted(via.items(),
                                            key=lambda x: _lkey(x[0][1])):
             a["bad"].append("the %s of the pages (%s) are passed to %s() at "
-                            "line %s made into addresses (%s): not followed "
-                            "into %s()" % (what, names, callee, line,
-                                           ", ".join(sorted(set(args))),
-                                           callee))
+                            "line %s as %s: not followed into %s()" % (
+                                what, names, callee, line,
+                                ", ".join(sorted(set(args))), callee))
         for (expr, fn, line) in F.returns:
             cn, arg = _call_arg(expr)
             if kind == "N" and cn in PFN_TO_ADDR:
