@@ -104,6 +104,17 @@ NONGUP_PRODUCERS = {"alloc_page", "alloc_pages", "alloc_pages_node",
                     "find_get_pages", "find_get_pages_range",
                     "iov_iter_extract_pages", "get_page", "try_get_page",
                     LRU_WALK}
+# Producers that give a page without a reference of the caller's: the
+# vmalloc area owns its pages (vfree() frees them), so a correct driver
+# never drops a reference on a vmalloc_to_page() page it did not take
+# with get_page() (GET_REFS: refused).  A storage that holds such pages
+# besides GUP pages can still convert its releases: they can only be of
+# the GUP pages (vchiq_arm.c releases its array only when it was filled
+# by GUP, "do not try and release vmalloc pages").  virt_to_page() and
+# pfn_to_page() are not here: put_page(virt_to_page(buf)) frees a
+# __get_free_pages() buffer, and pfn_to_page() may give back pages that
+# another file took with GUP.
+NOREF_PRODUCERS = {"vmalloc_to_page"}
 # Allocators of the array itself: a struct page ** assigned from one of
 # these is storage for page pointers, not a source of pages.  The page
 # allocator's address-returning calls belong here too: __get_free_page()
@@ -120,6 +131,18 @@ ARRAY_ALLOCS = {"kmalloc", "kzalloc", "kcalloc", "kmalloc_array",
                 "__get_free_page", "__get_free_pages", "get_zeroed_page",
                 "kmemdup", "memdup_array_user", "kmem_cache_alloc",
                 "kmem_cache_zalloc"}
+
+# Fields of kernel structs through which the kernel borrows a caller's
+# pages: it reads them and never takes or drops a reference on them, so
+# "lend->pages = own_pages" and "lend->pages = gup_pages" do not make the
+# two arrays one storage (they are not joined through such a field).
+# The driver's own reads of the field stay a storage of their own: a
+# release of pages read back from it is of unknown origin (refused).
+#   rq_map_data.pages: bio_copy_user_iov() sets is_our_pages = !map_data,
+#   bio_uncopy_user() and its error path free only their own pages
+#   (block/blk-map.c); drivers/scsi/st.c lends its GUP array or its
+#   reserved (alloc_pages()) array.
+BORROWED_FIELDS = {("pages", "rq_map_data")}
 
 IDENT = re.compile(r"^[A-Za-z_]\w*$")
 
@@ -1160,6 +1183,10 @@ VALUE_USERS = {
           "kvfree", "vfree"},
 }
 VALUE_NAME = {"N": "pfns", "S": "scatterlist entries"}
+# A pfn made into an address: f(PFN_PHYS(pfn)) hands the pfn to f, which
+# is where it goes (vhost vdpa.c: vhost_vdpa_map(..., PFN_PHYS(map_pfn))
+# keeps it in the IOTLB); the conversion itself keeps nothing.
+PFN_TO_ADDR = {"PFN_PHYS", "__pfn_to_phys", "pfn_to_phys"}
 CONST_RX = re.compile(r"^(?:-?\s*\d\w*|~\s*0\w*|[A-Z][A-Z0-9_]*|NULL)$")
 
 
@@ -1280,10 +1307,24 @@ def _link_storage(F, uf, keys):
                 a["bad"].append("the %s of the pages (%s) are copied to '%s' "
                                 "at line %s" % (what, names, lhs.strip(),
                                                 line))
+            elif kind == "N" and cn in PFN_TO_ADDR and \
+                    any(_mentions(arg, k, fn, kind) for k in a["keys"]):
+                a["bad"].append("the %s of the pages (%s) are copied to '%s' "
+                                "at line %s through %s()" % (
+                                    what, names, lhs.strip(), line, cn))
+        via = {}
         for (callee, idx, arg, fn, line) in F.calls:
             if callee in VALUE_USERS[kind] or callee in PUT_RELEASES or \
                callee in UNPIN_RELEASES or callee in FROM_VALUE or \
-               callee in NEVER_RELEASE and kind == "N":
+               callee in NEVER_RELEASE and kind == "N" or \
+               callee in PFN_TO_ADDR and kind == "N":
+                continue
+            cn, inner = _call_arg(arg)
+            if kind == "N" and cn in PFN_TO_ADDR and \
+               any(_mentions(inner, x, fn, kind) for x in a["keys"]):
+                # f(PFN_PHYS(pfn)): the pfns go to f
+                via.setdefault((callee, line), []).append(
+                    " ".join(str(arg).split()))
                 continue
             k = key_of(arg, fn)
             if k is not None and uf.find(k) == root:
@@ -1301,8 +1342,17 @@ def _link_storage(F, uf, keys):
                 continue        # f(g(x)): g(x) is checked as a call
             a["bad"].append("the %s of the pages (%s) are passed to %s() "
                             "at line %s" % (what, names, callee, line))
+        for (callee, line), args in sorted(via.items(),
+                                           key=lambda x: _lkey(x[0][1])):
+            a["bad"].append("the %s of the pages (%s) are passed to %s() at "
+                            "line %s as %s: not followed into %s()" % (
+                                what, names, callee, line,
+                                ", ".join(sorted(set(args))), callee))
         for (expr, fn, line) in F.returns:
-            if call_name(expr) is None and \
+            cn, arg = _call_arg(expr)
+            if kind == "N" and cn in PFN_TO_ADDR:
+                expr = arg      # return PFN_PHYS(pfn): the pfn returned
+            if (call_name(expr) is None or cn in PFN_TO_ADDR) and \
                any(_mentions(expr, x, fn) for x in a["keys"]):
                 a["bad"].append("the %s of the pages (%s) are returned by "
                                 "%s() at line %s" % (what, names, fn, line))
@@ -1356,6 +1406,52 @@ def alloc_helpers(F):
     return out
 
 
+ADDR_RX = re.compile(r"\b(page_address|page_to_phys|page_to_virt|"
+                     r"lowmem_page_address|page_to_pfn)\s*\(\s*"
+                     r"([^()]*(?:\([^()]*\)[^()]*)*)\)")
+
+
+def _addr_escape(F, keys):
+    """When no release is found: where the address of the pages is kept
+    instead (spapr tce: "*hpa = __pa(page_address(page))", given back
+    to the device's table and released from there), for the reason."""
+    out = []
+    for (lhs, rhs, fn, line) in F.assigns:
+        for m in ADDR_RX.finditer(" ".join(str(rhs).split())):
+            if key_of(m.group(2), fn) in keys and \
+               key_of(lhs, fn) not in keys:
+                out.append("'%s' (line %s, %s())" % (
+                    " ".join(str(lhs).split()), line, m.group(1)))
+                break
+    if not out:
+        return ""
+    return ("; the address of the pages is kept in %s instead, and not "
+            "followed from there" % ", ".join(sorted(set(out),
+                                                     key=lambda x: x)))
+
+
+def _carved(rhs):
+    """True for "(struct page **)(base + n)": an array of page pointers
+    placed after n elements of another type in base's allocation."""
+    t = str(rhs).split()
+    if t[:6] != ["(", "struct", "page", "*", "*", ")"]:
+        return False
+    t = t[6:]
+    if len(t) < 2 or t[0] != "(" or t[-1] != ")":
+        return False
+    depth = 0
+    for i, x in enumerate(t):
+        if x in ("(", "["):
+            depth += 1
+        elif x in (")", "]"):
+            depth -= 1
+            if depth == 0 and i != len(t) - 1:
+                return False
+        elif depth == 1 and i > 1 and x == "+":
+            return True
+    return False
+
+
 def analyse(path, F):
     """Group page storage of one file and give every GUP/PIN/iter site a
     verdict.  Returns dict with per-site verdicts and conversion sets."""
@@ -1368,9 +1464,15 @@ def analyse(path, F):
     uf = UF()
     # parameters of functions defined here are locals of that function
     allocs = alloc_helpers(F)
+    carves = []
     for (lhs, rhs, fn, line) in F.assigns:
         kl = key_of(lhs, fn)
         if call_name(rhs) is None:
+            if kl is not None and kl[0] == "F" and kl[1:] in BORROWED_FIELDS:
+                continue    # lent to the kernel, which only borrows it
+            if _carved(rhs):
+                carves.append((kl, key_of(rhs, fn)))
+                continue
             uf.union(kl, key_of(rhs, fn))
         elif call_name(rhs) in allocs:
             # the array's own allocation; a parameter it may return is
@@ -1386,6 +1488,19 @@ def analyse(path, F):
     for (callee, idx, arg, fn, line) in F.calls:
         if callee in F.params and idx in F.params[callee]:
             uf.union(key_of(arg, fn), ("L", callee, F.params[callee][idx]))
+    # "pages = (struct page **)(addrs + n)" carves the page array out of
+    # the allocation of another array (vchiq_arm.c: u32 addrs[n], then
+    # the pages): not the same storage, unless the other array holds or
+    # releases pages itself
+    for (kl, kx) in carves:
+        rx = uf.find(kx)
+        if rx is not None and (
+                any(uf.find(key_of(s[2], s[3])) == rx for s in F.sources) or
+                any(uf.find(key_of(r[1], r[2])) == rx for r in F.releases) or
+                any(uf.find(key_of(a[0], a[2])) == rx and
+                    call_name(a[1]) is not None and
+                    call_name(a[1]) not in ARRAY_ALLOCS for a in F.assigns)):
+            uf.union(kl, kx)
 
     # an untyped field access may be any of the typed ones
     keys = set(uf.par.keys())
@@ -1600,7 +1715,8 @@ def analyse(path, F):
                 reasons.append("MISMATCH: already released by unpin_user_page*"
                                "() at line(s) %s" %
                                ", ".join(str(r[3]) for r in unpins))
-            if "NONGUP" in kinds:
+            if any(x[0] == "NONGUP" and x[1] not in NOREF_PRODUCERS
+                   for x in srcs):
                 reasons.append("the same storage also holds pages from %s" %
                                ", ".join(sorted(set(
                                    "%s() (line %s)" % (x[1], x[4])
@@ -1610,8 +1726,9 @@ def analyse(path, F):
                                "iov_iter_get_pages2()")
             reasons.extend(sorted(set(grp["bad"])))
             if not grp["rel"]:
-                reasons.append("no release of %s found in this file" %
-                               (storage or "the pages"))
+                reasons.append("no release of %s found in this file%s" %
+                               (storage or "the pages",
+                                _addr_escape(F, grp["keys"])))
             for r in sorted(unknown_rel, key=lambda r: (_lkey(r[3]), r[4])):
                 reasons.append("%s() at line %s releases pages of unknown "
                                "origin" % (r[0], r[3]))
