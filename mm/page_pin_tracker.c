@@ -252,8 +252,10 @@ static void ppt_bad_unpin(struct page *page, struct page_pin_rec *attr)
  * really overflow (each pin is also a reference on the folio, an int that
  * GUP refuses to take past INT_MAX), but one that reaches PPT_COUNT_MAX
  * sticks there, as in ppt_count_add(). ppt_inc() returns whether the pin
- * was counted; a count stuck at PPT_COUNT_MAX was raised past it, so it is
- * put back.
+ * was counted; a count stuck at PPT_COUNT_MAX was raised past it, so the
+ * add is undone. Every step is an addition, so concurrent updates are
+ * never lost; only at that (unreachable) boundary can racing pins and
+ * unpins be told "counted" or "stuck" wrongly.
  */
 static noinline bool ppt_inc_stuck(atomic_t *count, int new)
 {
@@ -261,7 +263,8 @@ static noinline bool ppt_inc_stuck(atomic_t *count, int new)
 		atomic_long_inc(&ppt_saturated);
 		return true;
 	}
-	atomic_set(count, PPT_COUNT_MAX);
+	/* It was stuck at PPT_COUNT_MAX: undo, by an addition too. */
+	atomic_dec(count);
 	return false;
 }
 
@@ -278,7 +281,9 @@ static __always_inline bool ppt_inc(atomic_t *count, int *new)
  * PPT_COUNT_MAX - 1) for a moment, then back. A reader meanwhile sees that
  * page without a pin of its own, which it has not: the pin being dropped,
  * if any, is the folio's (see ppt_split_full()). Pins made meanwhile are
- * not lost: every step is an addition.
+ * not lost: every step is an addition. Such a pin of a small folio may see
+ * 0 instead of 1 and not record itself as the first; that only happens
+ * next to an unpin of a page without a pin, already reported.
  */
 static __always_inline enum ppt_drop ppt_dec(atomic_t *count)
 {
@@ -430,7 +435,12 @@ static void ppt_add_others(struct folio *folio, unsigned long skip, int delta)
 static int ppt_split_full(struct folio *folio, struct page_pin_rec *frec,
 			  unsigned long pfn)
 {
-	if (!atomic_read(&frec->full))
+	/*
+	 * Acquire: a split by another CPU raises the other pages before its
+	 * fully ordered decrement of @full, so 0 here means those raises are
+	 * visible to the caller's retry.
+	 */
+	if (!atomic_read_acquire(&frec->full))
 		return -ENOENT;
 	ppt_add_others(folio, pfn, 1);
 	if (atomic_dec_if_positive(&frec->full) < 0) {
@@ -456,8 +466,21 @@ static noinline int ppt_unpin_uncounted(struct folio *folio,
 		case 0:
 			return 0;
 		case -ENOENT:
-			ppt_bad_unpin(pfn_to_page(pfn), ppt_rec(head_ext));
-			return 0;
+			/*
+			 * Another unpin of this folio may have split its
+			 * last whole-folio pin since this page's count was
+			 * read, giving this page one of its own.
+			 */
+			switch (ppt_dec(count)) {
+			case PPT_DROPPED:
+				return 1;
+			case PPT_STUCK:
+				return 0;
+			default:
+				ppt_bad_unpin(pfn_to_page(pfn),
+					      ppt_rec(head_ext));
+				return 0;
+			}
 		}
 		switch (ppt_dec(count)) {
 		case PPT_DROPPED:
