@@ -454,20 +454,21 @@ static long long now_us(void)
 static int bench_free(size_t mb, bool thp)
 {
 	size_t size = mb << 20, thpsize = read_pmd_pagesize();
+	size_t align = thpsize ? thpsize : pagesize;
 	long long t0, t1, t2, t3;
 	char *map, *p;
 	int r;
 
-	if (!mb || (thp && !thpsize))
+	if (!mb || mb > (SIZE_MAX >> 21) || (thp && !thpsize))
 		ksft_exit_fail_msg("-B: bad size, or no THP\n");
 	for (r = 0; r < 3; r++) {
 		/* An aligned range, free for MAP_FIXED, then the real map. */
-		map = mmap(NULL, size + thpsize, PROT_NONE,
+		map = mmap(NULL, size + align, PROT_NONE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (map == MAP_FAILED)
 			ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
-		p = (char *)(((uintptr_t)map + thpsize - 1) & ~(thpsize - 1));
-		munmap(map, size + thpsize);
+		p = (char *)(((uintptr_t)map + align - 1) & ~(align - 1));
+		munmap(map, size + align);
 		map = mmap(p, size, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 		if (map == MAP_FAILED)
@@ -492,13 +493,13 @@ static int bench_free(size_t mb, bool thp)
 
 int main(int argc, char **argv)
 {
+	int t;
+
+	pagesize = getpagesize();
 	if (argc >= 3 && !strcmp(argv[1], "-B"))
 		return bench_free(strtoul(argv[2], NULL, 0),
 				  argc > 3 && !strcmp(argv[3], "-t"));
 
-	int t;
-
-	pagesize = getpagesize();
 	ksft_print_header();
 	tracker_on = access(PPT_DIR "/pinned", R_OK) == 0;
 
