@@ -83,28 +83,6 @@ struct page_ext_operations page_pin_tracker_ops = {
 	.need_shared_flags = false,
 };
 
-/*
- * Step to the record of @pfn, the @i-th page of a walk. page_ext is not
- * contiguous across memory sections (gigantic folios span several), so the
- * record is looked up again at each section boundary. The caller ends the
- * walk with ppt_ext_done().
- */
-static struct page_ext *ppt_ext_next(struct page_ext *prev, unsigned long pfn,
-				     unsigned long i)
-{
-	if (prev && i && (pfn & (PPT_EXT_RUN - 1)))
-		return page_ext_next(prev);
-	if (prev)
-		page_ext_put(prev);
-	return page_ext_get(pfn_to_page(pfn));
-}
-
-static void ppt_ext_done(struct page_ext *ext)
-{
-	if (ext)
-		page_ext_put(ext);
-}
-
 /* The folio's own counts live in page 1's record, next to the head's. */
 static struct page_pin_rec *ppt_folio_rec(struct page_ext *head_ext)
 {
@@ -295,41 +273,83 @@ static __always_inline enum ppt_drop ppt_dec(atomic_t *count)
 	return new < 0 ? PPT_NONE : PPT_STUCK;
 }
 
-/*
- * The @nr consecutive pages from @pfn that share one page_ext array: the
- * records of a memory section are consecutive, so only the first record
- * of each section is looked up, and the others are stepped to.
- */
-static __always_inline unsigned long ppt_chunk(unsigned long pfn,
-					       unsigned long nr)
-{
-	return min(nr, PPT_EXT_RUN - (pfn & (PPT_EXT_RUN - 1)));
-}
-
 static __always_inline struct page_pin_rec *
 ppt_rec_step(struct page_pin_rec *rec, long n)
 {
 	return (void *)rec + n * (long)page_ext_size;
 }
 
+/*
+ * A walk over the records of the consecutive pages [@pfn, @end). page_ext
+ * is contiguous within a memory section only (gigantic folios span
+ * several), so the first record of each section is looked up and the
+ * others are stepped to. Sections without page_ext are skipped. A walk
+ * that runs to its end holds nothing; one left early ends with
+ * ppt_walk_end().
+ */
+struct ppt_walk {
+	unsigned long pfn;	/* the current record's */
+	unsigned long end;
+	unsigned long left;	/* records after the current one in its array */
+	struct page_ext *ext;	/* the current array's, held */
+	struct page_pin_rec *rec;
+};
+
+static void ppt_walk_end(struct ppt_walk *w)
+{
+	if (w->ext)
+		page_ext_put(w->ext);
+	w->ext = NULL;
+}
+
+/* Look up the record of @w->pfn, or of the first page after it with one. */
+static struct page_pin_rec *ppt_walk_section(struct ppt_walk *w)
+{
+	unsigned long n;
+
+	ppt_walk_end(w);
+	for (; w->pfn < w->end; w->pfn += n) {
+		n = min(w->end - w->pfn,
+			PPT_EXT_RUN - (w->pfn & (PPT_EXT_RUN - 1)));
+		w->ext = page_ext_get(pfn_to_page(w->pfn));
+		if (w->ext) {
+			w->left = n - 1;
+			w->rec = ppt_rec(w->ext);
+			return w->rec;
+		}
+	}
+	return NULL;
+}
+
+static struct page_pin_rec *ppt_walk_start(struct ppt_walk *w,
+					   unsigned long pfn, unsigned long nr)
+{
+	w->pfn = pfn;
+	w->end = pfn + nr;
+	w->ext = NULL;
+	return ppt_walk_section(w);
+}
+
+static __always_inline struct page_pin_rec *ppt_walk_next(struct ppt_walk *w)
+{
+	w->pfn++;
+	if (!w->left)
+		return ppt_walk_section(w);
+	w->left--;
+	w->rec = ppt_rec_step(w->rec, 1);
+	return w->rec;
+}
+
 /* One pin on each of the @nr pages from @pfn; returns how many counted. */
 static int ppt_pin_run(unsigned long pfn, unsigned long nr)
 {
 	struct page_pin_rec *rec;
-	struct page_ext *ext;
-	unsigned long n, i;
+	struct ppt_walk w;
 	int added = 0, new;
 
-	for (; nr; pfn += n, nr -= n) {
-		n = ppt_chunk(pfn, nr);
-		ext = page_ext_get(pfn_to_page(pfn));
-		if (!ext)
-			continue;
-		rec = ppt_rec(ext);
-		for (i = 0; i < n; i++, rec = ppt_rec_step(rec, 1))
-			added += ppt_inc(&rec->count, &new);
-		page_ext_put(ext);
-	}
+	for (rec = ppt_walk_start(&w, pfn, nr); rec;
+	     rec = ppt_walk_next(&w))
+		added += ppt_inc(&rec->count, &new);
 	return added;
 }
 
@@ -409,20 +429,19 @@ void __page_pin_tracker_pin(struct folio *folio, struct page *page,
 
 static void ppt_add_others(struct folio *folio, unsigned long skip, int delta)
 {
-	unsigned long pfn = folio_pfn(folio), i;
-	struct page_ext *ext;
+	struct page_pin_rec *rec;
+	struct ppt_walk w;
 	int added;
 
-	for (i = 0, ext = NULL; i < folio_nr_pages(folio); i++) {
-		ext = ppt_ext_next(ext, pfn + i, i);
-		if (!ext || pfn + i == skip)
+	for (rec = ppt_walk_start(&w, folio_pfn(folio), folio_nr_pages(folio));
+	     rec; rec = ppt_walk_next(&w)) {
+		if (w.pfn == skip)
 			continue;
 		if (delta > 0)
-			ppt_count_add(&ppt_rec(ext)->count, 1, &added);
+			ppt_count_add(&rec->count, 1, &added);
 		else
-			ppt_drop_one(&ppt_rec(ext)->count);
+			ppt_drop_one(&rec->count);
 	}
-	ppt_ext_done(ext);
 }
 
 /*
@@ -498,31 +517,22 @@ static int ppt_unpin_run(struct folio *folio, struct page_ext *head_ext,
 			 unsigned long pfn, unsigned long nr)
 {
 	struct page_pin_rec *rec;
-	struct page_ext *ext;
-	unsigned long n, i;
+	struct ppt_walk w;
 	int dropped = 0;
 
-	for (; nr; pfn += n, nr -= n) {
-		n = ppt_chunk(pfn, nr);
-		ext = page_ext_get(pfn_to_page(pfn));
-		if (!ext)
-			continue;
-		rec = ppt_rec(ext);
-		for (i = 0; i < n; i++, rec = ppt_rec_step(rec, 1)) {
-			switch (ppt_dec(&rec->count)) {
-			case PPT_DROPPED:
-				dropped++;
-				break;
-			case PPT_STUCK:
-				break;
-			case PPT_NONE:
-				dropped += ppt_unpin_uncounted(folio, head_ext,
-							       &rec->count,
-							       pfn + i);
-				break;
-			}
+	for (rec = ppt_walk_start(&w, pfn, nr); rec;
+	     rec = ppt_walk_next(&w)) {
+		switch (ppt_dec(&rec->count)) {
+		case PPT_DROPPED:
+			dropped++;
+			break;
+		case PPT_STUCK:
+			break;
+		case PPT_NONE:
+			dropped += ppt_unpin_uncounted(folio, head_ext,
+						       &rec->count, w.pfn);
+			break;
 		}
-		page_ext_put(ext);
 	}
 	return dropped;
 }
@@ -584,10 +594,11 @@ void __page_pin_tracker_unpin(struct folio *folio, struct page *page,
 void __page_pin_tracker_unpin_folio_pages(struct folio *folio,
 					  unsigned long nr)
 {
-	unsigned long pfn, i, n;
-	struct page_ext *head_ext, *ext;
 	struct page_pin_rec *frec, *rec;
+	struct page_ext *head_ext;
+	struct ppt_walk w;
 	int dropped = 0;
+	unsigned long n;
 
 	if (!nr || is_zero_folio(folio))
 		return;
@@ -605,18 +616,16 @@ void __page_pin_tracker_unpin_folio_pages(struct folio *folio,
 		goto out;
 	}
 	/* Nothing says which pages: take them in order. */
-	pfn = folio_pfn(folio);
-	for (i = 0, ext = NULL; nr && i < n; i++) {
-		ext = ppt_ext_next(ext, pfn + i, i);
-		if (!ext)
-			continue;
-		rec = ppt_rec(ext);
+	for (rec = ppt_walk_start(&w, folio_pfn(folio), n); rec;
+	     rec = ppt_walk_next(&w)) {
 		while (nr && ppt_drop_one(&rec->count) == PPT_DROPPED) {
 			nr--;
 			dropped++;
 		}
+		if (!nr)
+			break;
 	}
-	ppt_ext_done(ext);
+	ppt_walk_end(&w);
 	atomic_sub(dropped, &frec->total);
 	if (nr)
 		ppt_bad_unpin(&folio->page, ppt_rec(head_ext));
@@ -724,9 +733,9 @@ static void ppt_freed_with_pins(struct page *page, struct page_pin_rec *attr)
 /* A large folio is checked in one read of its total. */
 static void ppt_free_large(struct page *page, unsigned int order)
 {
-	struct page_ext *head_ext, *ext;
-	struct page_pin_rec *head, *frec;
-	unsigned long pfn = page_to_pfn(page), i;
+	struct page_pin_rec *head, *frec, *rec;
+	struct page_ext *head_ext;
+	struct ppt_walk w;
 
 	head_ext = page_ext_get(page);
 	if (!head_ext)
@@ -735,12 +744,9 @@ static void ppt_free_large(struct page *page, unsigned int order)
 	frec = ppt_folio_rec(head_ext);
 	if (unlikely(atomic_read(&frec->total) || atomic_read(&frec->full))) {
 		ppt_freed_with_pins(page, head);
-		for (i = 0, ext = NULL; i < (1UL << order); i++) {
-			ext = ppt_ext_next(ext, pfn + i, i);
-			if (ext)
-				atomic_set(&ppt_rec(ext)->count, 0);
-		}
-		ppt_ext_done(ext);
+		for (rec = ppt_walk_start(&w, page_to_pfn(page), 1UL << order);
+		     rec; rec = ppt_walk_next(&w))
+			atomic_set(&rec->count, 0);
 		atomic_set(&frec->full, 0);
 		atomic_set(&frec->total, 0);
 	}
@@ -750,30 +756,22 @@ static void ppt_free_large(struct page *page, unsigned int order)
 
 void __page_pin_tracker_free(struct page *page, unsigned int order)
 {
-	unsigned long pfn = page_to_pfn(page), nr, n, i;
 	struct page_pin_rec *rec;
-	struct page_ext *ext;
+	struct ppt_walk w;
 
 	if (order && PageHead(page)) {
 		ppt_free_large(page, order);
 		return;
 	}
 	/* Small folios, or a high-order allocation that is not one folio. */
-	for (nr = 1UL << order; nr; pfn += n, nr -= n) {
-		n = ppt_chunk(pfn, nr);
-		ext = page_ext_get(pfn_to_page(pfn));
-		if (!ext)
-			continue;
-		rec = ppt_rec(ext);
-		for (i = 0; i < n; i++, rec = ppt_rec_step(rec, 1)) {
-			if (unlikely(atomic_read(&rec->count))) {
-				ppt_freed_with_pins(pfn_to_page(pfn + i), rec);
-				atomic_set(&rec->count, 0);
-			}
-			/* Forget the last pinner: the next user is someone else. */
-			ppt_forget(rec);
+	for (rec = ppt_walk_start(&w, page_to_pfn(page), 1UL << order);
+	     rec; rec = ppt_walk_next(&w)) {
+		if (unlikely(atomic_read(&rec->count))) {
+			ppt_freed_with_pins(pfn_to_page(w.pfn), rec);
+			atomic_set(&rec->count, 0);
 		}
-		page_ext_put(ext);
+		/* Forget the last pinner: the next user is someone else. */
+		ppt_forget(rec);
 	}
 }
 
@@ -795,8 +793,9 @@ void __page_pin_tracker_free(struct page *page, unsigned int order)
  */
 bool page_pin_tracker_folio_sum(struct folio *folio, long *pages, long *full)
 {
-	unsigned long pfn = folio_pfn(folio), i;
-	struct page_ext *head_ext, *ext;
+	struct page_pin_rec *rec;
+	struct page_ext *head_ext;
+	struct ppt_walk w;
 	bool exact = true;
 	long sum = 0;
 	int count;
@@ -809,16 +808,13 @@ bool page_pin_tracker_folio_sum(struct folio *folio, long *pages, long *full)
 	*full = atomic_read(&ppt_folio_rec(head_ext)->full);
 	if (*full == PPT_COUNT_MAX)
 		exact = false;
-	for (i = 0, ext = NULL; i < folio_nr_pages(folio); i++) {
-		ext = ppt_ext_next(ext, pfn + i, i);
-		if (!ext)
-			continue;
-		count = atomic_read(&ppt_rec(ext)->count);
+	for (rec = ppt_walk_start(&w, folio_pfn(folio), folio_nr_pages(folio));
+	     rec; rec = ppt_walk_next(&w)) {
+		count = atomic_read(&rec->count);
 		if (count == PPT_COUNT_MAX)
 			exact = false;
 		sum += count;
 	}
-	ppt_ext_done(ext);
 	page_ext_put(head_ext);
 	*pages = sum;
 	return exact;
