@@ -37,7 +37,7 @@
 export KSRC ACCEL VARIANT
 SHELL := /bin/bash
 
-.PHONY: all check check-debug deps tree kernel selftests series bisect-check cocci-report cocci-recall compile-test check-off bench bench-rdma bench-uffd clean
+.PHONY: all check check-debug deps tree kernel selftests series bisect-check config-matrix cocci-report cocci-recall compile-test check-off bench bench-rdma bench-uffd clean
 
 all: deps
 	SKIP_HOST=1 SHOW_OUTPUT=1 ci/check.sh vm/plans/demo.sh
@@ -72,6 +72,9 @@ series: tree
 
 bisect-check: tree
 	ci/bisect-check.sh
+
+config-matrix: tree
+	ci/config-matrix.sh
 
 cocci-report: tree
 	ci/cocci-report.sh "$$(ci/pristine.sh --full)" reports/gup-callers.txt

@@ -50,9 +50,9 @@ else
 fi
 fail=0
 final_check() { # every option of ci/bisect.config is on after the last patch
-	local opt missing=
-	for opt in $(grep -o '^CONFIG_[A-Z0-9_]*' "$TOP/ci/bisect.config"); do
-		grep -q "^$opt=y" "$OBJ/.config" || missing="$missing $opt"
+	local line missing=
+	for line in $(grep '^CONFIG_' "$TOP/ci/bisect.config"); do
+		grep -qx "$line" "$OBJ/.config" || missing="$missing $line"
 	done
 	echo "$missing"
 }
