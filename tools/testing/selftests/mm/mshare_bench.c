@@ -44,8 +44,9 @@
 
 #include "../../../../mm/gup_test.h"
 
-#define MiB		(1ULL << 20)
-#define GiB		(1ULL << 30)
+#define MiB		(1024ULL * 1024)
+#define GiB		(1024 * MiB)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define ALIGN_X86_64	(512 * GiB)
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ	22
@@ -184,9 +185,9 @@ static void bench_pt(bool mshare, int n, size_t size)
 	}
 	close(ready[0]);
 	close(fd);
-	printf("BENCH pt kind=%s n=%d gib=%zu pagetables_kb=%ld per_process_kb=%.1f (before %ld, children %ld, touched %ld)\n",
-	       kind(mshare), n, (size_t)(size / GiB), pt1 - pt0, (double)(pt1 - pt0) / n, base0, pt0,
-	       pt1);
+	printf("BENCH pt kind=%s n=%d gib=%zu pagetables_kb=%ld per_process_kb=%.1f",
+	       kind(mshare), n, (size_t)(size / GiB), pt1 - pt0, (double)(pt1 - pt0) / n);
+	printf(" (before %ld, children %ld, touched %ld)\n", base0, pt0, pt1);
 	fflush(stdout);
 }
 
@@ -238,7 +239,7 @@ static void bench_pin(bool mshare, size_t size, int reps)
 	for (i = 0; i < size; i += pagesize)
 		m[i] = 1;
 	for (r = 0; r < reps; r++)
-		for (o = 0; o < sizeof(ops) / sizeof(ops[0]); o++) {
+		for (o = 0; o < ARRAY_SIZE(ops); o++) {
 			struct gup_test gt = {
 				.addr = (uintptr_t)m, .size = size,
 				.nr_pages_per_call = 512, .gup_flags = 0x1, /* FOLL_WRITE */

@@ -23,10 +23,10 @@
  *                the slot released (the mapper may unmap it), a device
  *                read (PIN_LONGTERM_TEST_READ) that must still return the
  *                data: the pinned pages outlive the mapping;
- *   toucher (C)  maps the region and reads every page and writes the last
- *                16 pages (not the device-checked ones) of random slots (SIGSEGV in an unmapped slot is
- *                expected and counted); a write read back unchanged while
- *                the slot's generation did not move must hold.
+ *   toucher (C)  maps the region, reads every page and writes the last 16
+ *                pages (not the device-checked ones) of random slots
+ *                (SIGSEGV in an unmapped slot is expected and counted); a
+ *                write must read back while the slot's generation holds.
  *
  * Checks: every ioctl's result is success or, where the range can be
  * unmapped under it, EFAULT; no device write is lost while the mapping
@@ -68,8 +68,8 @@
 #include "../kselftest.h"
 #include "../../../../mm/gup_test.h"
 
-#define GiB		(1ULL << 30)
-#define MiB		(1ULL << 20)
+#define MiB		(1024ULL * 1024)
+#define GiB		(1024 * MiB)
 #define ALIGN_X86_64	(512 * GiB)
 #define NSLOTS		8
 #define SLOT_PAGES	32
@@ -90,7 +90,7 @@ struct slot {
 struct shared {
 	int stop;
 	struct slot slot[NSLOTS];
-	unsigned long creates, unmaps;
+	unsigned long creates, unmaps, unmap_alls;
 	unsigned long pins_lt, pins_short, pins_efault, dev_checks, dev_kept;
 	unsigned long touches, segvs, cpu_checks;
 	unsigned long errors, lost_dev, lost_kept, lost_cpu;
@@ -181,10 +181,11 @@ static long summary_read(const char *key)
 	return tracker_on ? key_value(PPT_DIR "/summary", key, '=') : 0;
 }
 
-static long tainted(void)
+static long taint_read(void)
 {
+	static const char *file = "/proc/sys/kernel/tainted";
 	long t = -1;
-	FILE *f = fopen("/proc/sys/kernel/tainted", "r");
+	FILE *f = fopen(file, "r");
 
 	if (f) {
 		if (fscanf(f, "%ld", &t) != 1)
@@ -212,6 +213,40 @@ static char *map_region(void)
 /* ---------------------------------------------------------------- */
 /* The mapper (A)                                                    */
 
+/*
+ * Unmap every slot in one MSHAREFS_UNMAP, when no slot is held: the
+ * region is then empty, and the host's tables could all go (they must
+ * not: sharers link the PUD tables).
+ */
+static void unmap_all(int fd)
+{
+	struct mshare_unmap mu = { .region_offset = 0, .size = 4 * GiB };
+	int s, held;
+
+	for (held = 0; held < NSLOTS; held++) {
+		int unlocked = 0;
+
+		if (!__atomic_compare_exchange_n(&sh->slot[held].lock, &unlocked, -1, false,
+						 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			break;
+	}
+	if (held == NSLOTS) {
+		for (s = 0; s < NSLOTS; s++)
+			__atomic_fetch_add(&sh->slot[s].gen, 1, __ATOMIC_RELEASE);
+		if (ioctl(fd, MSHAREFS_UNMAP, &mu)) {
+			error(&sh->errors, "UNMAP of the whole region: %s\n", strerror(errno));
+		} else {
+			count(&sh->unmap_alls);
+			for (s = 0; s < NSLOTS; s++)
+				sh->slot[s].mapped = 0;
+		}
+		for (s = 0; s < NSLOTS; s++)
+			__atomic_fetch_add(&sh->slot[s].gen, 1, __ATOMIC_RELEASE);
+	}
+	for (s = 0; s < held; s++)
+		__atomic_store_n(&sh->slot[s].lock, 0, __ATOMIC_RELEASE);
+}
+
 static int mapper(void)
 {
 	uint64_t x = seed ^ 0xa11ce;
@@ -224,6 +259,10 @@ static int mapper(void)
 		struct slot *sl = &sh->slot[s];
 		int ret;
 
+		if (!(rnd(&x) % 32)) {
+			unmap_all(fd);
+			continue;
+		}
 		if (!__atomic_compare_exchange_n(&sl->lock, &unlocked, -1, false,
 						 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			continue;
@@ -337,7 +376,7 @@ static void device_check(int who, int gfd, char *m, int s, unsigned long round,
 					     __ATOMIC_RELAXED);
 
 		if (v != dev_word(who, round, i)) {
-			error(&sh->lost_dev, "slot %d page %d: the CPU reads %#llx, the device wrote %#llx\n",
+			error(&sh->lost_dev, "slot %d page %d: CPU reads %#llx, not %#llx\n",
 			      s, i, (unsigned long long)v,
 			      (unsigned long long)dev_word(who, round, i));
 			break;
@@ -353,7 +392,7 @@ static void device_check(int who, int gfd, char *m, int s, unsigned long round,
 		error(&sh->errors, "PIN_LONGTERM_TEST_READ: %s\n", strerror(errno));
 	for (i = 0; i < DEV_PAGES; i++)
 		if (buf[i * words] != dev_word(who, round, i)) {
-			error(&sh->lost_kept, "slot %d page %d: the device reads back %#llx, not %#llx\n",
+			error(&sh->lost_kept, "slot %d page %d: device reads %#llx, not %#llx\n",
 			      s, i, (unsigned long long)buf[i * words],
 			      (unsigned long long)dev_word(who, round, i));
 			break;
@@ -449,7 +488,7 @@ static int toucher(void)
 		return 23;
 	while (!stopping()) {
 		int s = rnd(&x) % NSLOTS, pg = rnd(&x) % SLOT_PAGES;
-		volatile uint64_t *w = (uint64_t *)(m + slot_off(s) + pg * pagesize + 64);
+		uint64_t *w = (uint64_t *)(m + slot_off(s) + pg * pagesize + 64);
 		struct slot *sl = &sh->slot[s];
 		unsigned long g1, g2;
 		uint64_t v = (++n << 8) | 0xc;
@@ -460,16 +499,17 @@ static int toucher(void)
 			continue;
 		}
 		if (pg < DEV_AREA) {
-			(void)*w;
+			(void)__atomic_load_n(w, __ATOMIC_RELAXED);
 			count(&sh->touches);
 			continue;
 		}
-		*w = v;
-		if (*w != v) {
+		__atomic_store_n(w, v, __ATOMIC_RELAXED);
+		if (__atomic_load_n(w, __ATOMIC_RELAXED) != v) {
 			g2 = __atomic_load_n(&sl->gen, __ATOMIC_ACQUIRE);
 			if (g1 == g2 && !(g1 & 1))
-				error(&sh->lost_cpu, "slot %d page %d: wrote %#llx, read back %#llx\n",
-				      s, pg, (unsigned long long)v, (unsigned long long)*w);
+				error(&sh->lost_cpu, "slot %d page %d: wrote %#llx, read %#llx\n",
+				      s, pg, (unsigned long long)v,
+				      (unsigned long long)__atomic_load_n(w, __ATOMIC_RELAXED));
 		} else {
 			count(&sh->cpu_checks);
 		}
@@ -482,10 +522,13 @@ static int toucher(void)
 
 static void print_counts(const char *when)
 {
-	ksft_print_msg("%s: mapper %lu creates %lu unmaps; pins %lu long-term, %lu short, %lu EFAULT; device checks %lu, kept %lu; touches %lu (%lu SIGSEGV, %lu write checks)\n",
-		       when, sh->creates, sh->unmaps, sh->pins_lt, sh->pins_short,
-		       sh->pins_efault, sh->dev_checks, sh->dev_kept, sh->touches,
-		       sh->segvs, sh->cpu_checks);
+	ksft_print_msg("%s: %lu creates, %lu unmaps, %lu of all slots\n",
+		       when, sh->creates, sh->unmaps, sh->unmap_alls);
+	ksft_print_msg("%s: pins: %lu long-term, %lu short, %lu EFAULT\n",
+		       when, sh->pins_lt, sh->pins_short, sh->pins_efault);
+	ksft_print_msg("%s: device checks %lu, kept %lu; touches %lu (%lu SIGSEGV, %lu checked)\n",
+		       when, sh->dev_checks, sh->dev_kept, sh->touches, sh->segvs,
+		       sh->cpu_checks);
 }
 
 static pid_t spawn(int (*fn)(int), int arg)
@@ -584,7 +627,7 @@ int main(int argc, char **argv)
 	rel0 = vmstat_read("nr_foll_pin_released");
 	bad0 = summary_read("bad_unpins");
 	freed0 = summary_read("freed_pinned");
-	taint0 = tainted();
+	taint0 = taint_read();
 	ksft_print_msg("%lu s; %d slots of %d pages; %d pinners; tracker %s; taint %ld\n",
 		       seconds, NSLOTS, SLOT_PAGES, NPINNERS, tracker_on ? "on" : "off", taint0);
 
@@ -598,9 +641,9 @@ int main(int argc, char **argv)
 		sleep(1);
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		elapsed = t.tv_sec - t0.tv_sec;
-		if (tainted() != taint0 && taint_ok) {
+		if (taint_read() != taint0 && taint_ok) {
 			ksft_print_msg("%lu s: the kernel's taint changed: %ld -> %ld\n",
-				       elapsed, taint0, tainted());
+				       elapsed, taint0, taint_read());
 			taint_ok = false;
 		}
 		if (tracker_on && events_ok && (summary_read("bad_unpins") != bad0 ||
@@ -646,7 +689,7 @@ int main(int argc, char **argv)
 	ksft_test_result(!sh->lost_dev && !sh->lost_kept && !sh->lost_cpu && sh->dev_checks,
 			 "no write lost: device writes seen by the CPU (%lu), kept by the pin past UNMAP (%lu), CPU writes (%lu)\n",
 			 sh->dev_checks, sh->dev_kept, sh->cpu_checks);
-	ksft_test_result(taint_ok, "the kernel's taint did not change (%ld)\n", tainted());
+	ksft_test_result(taint_ok, "the kernel's taint did not change (%ld)\n", taint_read());
 	if (tracker_on)
 		ksft_test_result(events_ok, "no tracker bad_unpins, freed_pinned while running\n");
 	else

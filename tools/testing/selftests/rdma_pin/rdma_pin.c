@@ -22,6 +22,7 @@
  * Needs root, an rxe device (default rxe0, GID index 0: -d, -g) and, for
  * the file case, a 9p file system mounted writable at /run/scratch (-f).
  *
+ * "rdma_pin -M" runs only the msharefs cases.
  * "rdma_pin -b MB" is a benchmark instead: ibv_reg_mr() + ibv_dereg_mr()
  * of MB MiB backed by 4 KiB pages, THP and hugetlb, median times.
  */
@@ -1123,7 +1124,8 @@ static int sharer_a(int to_b, int from_b)
 static void test_mshare_mr(void)
 {
 	size_t size = MSHARE_PAGES * pagesize, n = MSHARE_PAGES, i;
-	static unsigned long pfns[MSHARE_PAGES];
+	/* the MR's pages, then those of the local MR (B's own memory) */
+	static unsigned long pfns[2 * MSHARE_PAGES];
 	char *m = MAP_FAILED, *local = NULL, c;
 	int fd = -1, ab[2], ba[2], status;
 	long pin0, pin1, pin2;
@@ -1151,6 +1153,10 @@ static void test_mshare_mr(void)
 		ksft_test_result_fail("mshare MR: local MR: %s\n", strerror(errno));
 		goto out;
 	}
+	if (get_pfns(getpid(), local, n, pfns + n)) {
+		ksft_test_result_fail("mshare MR: pagemap: %s\n", strerror(errno));
+		goto out;
+	}
 	read_pins(&p0);
 	pin0 = status_kb(getpid(), "VmPin");
 	/* B has never touched the range: the pin faults it in, in the host. */
@@ -1161,8 +1167,9 @@ static void test_mshare_mr(void)
 		goto out;
 	}
 	pin1 = status_kb(getpid(), "VmPin");
-	ksft_print_msg("B (pid %d): %s mapped at %p, ibv_reg_mr of %zu untouched pages: lkey 0x%x, VmPin %ld -> %ld kB\n",
-		       getpid(), ms_path, (void *)m, n, mr->lkey, pin0, pin1);
+	ksft_print_msg("B (pid %d): %s mapped at %p\n", getpid(), ms_path, (void *)m);
+	ksft_print_msg("B: ibv_reg_mr of %zu untouched pages: lkey 0x%x, VmPin %ld -> %ld kB\n",
+		       n, mr->lkey, pin0, pin1);
 	ok &= pins_moved("mshare MR registered", &p0, n, 0);
 	if (pin1 - pin0 != (long)(size >> 10)) {
 		ksft_print_msg("VmPin rose by %ld kB, expected %zu\n", pin1 - pin0, size >> 10);
@@ -1175,7 +1182,7 @@ static void test_mshare_mr(void)
 			ok = false;
 			break;
 		}
-	ok &= tracker_lists("mshare MR registered", getpid(), pfns, n, "rdma_pin");
+	ok &= tracker_lists("mshare MR registered", getpid(), pfns, 2 * n, "rdma_pin");
 
 	for (i = 0; i < size; i++)
 		local[i] = ms_byte(i, 1);
@@ -1225,7 +1232,7 @@ static void test_mshare_mr(void)
 	}
 	/* The range is unmapped everywhere; the MR's pages live on. */
 	ok &= pins_moved("after A's MSHAREFS_UNMAP", &p1, 0, 0);
-	ok &= tracker_lists("after A's MSHAREFS_UNMAP", getpid(), pfns, n, "rdma_pin");
+	ok &= tracker_lists("after A's MSHAREFS_UNMAP", getpid(), pfns, 2 * n, "rdma_pin");
 	for (i = 0; i < size; i++)
 		local[i] = ms_byte(i, 3);
 	if (rdma_op(&l, IBV_WR_RDMA_WRITE, local, lmr, m, mr, size)) {
@@ -1256,7 +1263,12 @@ static void test_mshare_mr(void)
 		ok = false;
 	}
 	ok &= pins_moved("mshare MR deregistered", &p0, n, n);
-	ok &= tracker_empty("mshare MR deregistered", getpid());
+	/* only the local MR's pages are left */
+	ok &= tracker_lists("mshare MR deregistered", getpid(), pfns + n, n, "rdma_pin");
+	if (ibv_dereg_mr(lmr))
+		ok = false;
+	lmr = NULL;
+	ok &= tracker_empty("both MRs deregistered", getpid());
 	ksft_test_result(ok, "mshare MR: %s\n",
 			 "untouched pages registered, RDMA WRITE seen by the other sharer, UNMAP with the MR live, dereg");
 out:
@@ -1323,7 +1335,7 @@ static void test_mshare_kill(void)
 		ksft_print_msg("the child could not register an MR on the region\n");
 		ok = false;
 	} else {
-		ksft_print_msg("B (pid %d): MR on %zu untouched pages of the region, VmPin %ld -> %ld kB\n",
+		ksft_print_msg("B (pid %d): MR on %zu untouched pages, VmPin %ld -> %ld kB\n",
 			       b, n, vmpin[0], vmpin[1]);
 		ok &= vmpin[1] - vmpin[0] == (long)(size >> 10);
 		ok &= pins_moved("child's MR registered", &p0, n, 0);
@@ -1359,7 +1371,8 @@ static void test_mshare_kill(void)
 	ok &= !ms_unmap(fd, 0, size);
 	close(fd);
 	unlink(ms_path);
-	ksft_test_result(ok, "mshare MR: SIGKILL of the registering sharer: pins released, region still usable\n");
+	ksft_test_result(ok, "mshare MR: %s\n",
+			 "SIGKILL of the registering sharer: pins released, region usable");
 }
 
 #define NR_MSHARE_TESTS	2
@@ -1454,11 +1467,12 @@ static int bench(long mb, int rounds)
 
 int main(int argc, char **argv)
 {
+	bool only_mshare = false;
 	long bench_mb = 0;
 	int opt, rounds = 5;
 	FILE *f;
 
-	while ((opt = getopt(argc, argv, "d:g:f:b:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:g:f:b:r:M")) != -1) {
 		switch (opt) {
 		case 'd':
 			dev_name = optarg;
@@ -1475,9 +1489,12 @@ int main(int argc, char **argv)
 		case 'r':
 			rounds = atoi(optarg);
 			break;
+		case 'M':
+			only_mshare = true;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-d dev] [-g gid] [-f dir] [-b MiB [-r n]]\n",
-				argv[0]);
+			fprintf(stderr, "usage: %s [-d dev] [-g gid] [-f dir] [-M] %s\n",
+				argv[0], "[-b MiB [-r n]]");
 			return KSFT_FAIL;
 		}
 	}
@@ -1505,6 +1522,11 @@ int main(int argc, char **argv)
 
 	ksft_print_msg("device %s, GID index %d, page_pin_tracker %s\n", dev_name, gid_index,
 		       tracker_on ? "on: checking its listing too" : "off: vmstat only");
+	if (only_mshare) {
+		ksft_set_plan(NR_MSHARE_TESTS);
+		test_mshare();
+		goto done;
+	}
 	ksft_set_plan(2 * NR_MEM + 4 + 6 + NR_MSHARE_TESTS);
 	for (enum mem_type t = ANON; t < NR_MEM; t++)
 		test_reg_mr(t);
@@ -1516,7 +1538,7 @@ int main(int argc, char **argv)
 		test_loopback(t);
 	test_bad_input();
 	test_mshare();
-
+done:
 	ibv_dealloc_pd(pd);
 	ibv_close_device(ctx);
 	/* Skipped cases are reported as such; only failures fail the run. */
