@@ -56,7 +56,7 @@ echo "bench-mshare time|1800||rc|$MB -f $FAULT_MB -l $PIN_MB -r $REPS" \
 
 : >"$OUT/samples.txt"
 say "bench-mshare: page tables (TCG)"
-ICOUNT= vm/run-vm.sh "$KERNEL" "$BUILD/plans/bench-mshare-pt.plan" "$OUT/run-pt" 2400 \
+ICOUNT='' vm/run-vm.sh "$KERNEL" "$BUILD/plans/bench-mshare-pt.plan" "$OUT/run-pt" 2400 \
 	>/dev/null 2>&1 || say "warning: the page-table run did not finish; see $OUT/run-pt"
 tr -d '\r' <"$OUT/run-pt/console.log" | grep '^BENCH ' >>"$OUT/samples.txt" || true
 if [ "${WALLCLOCK:-0}" = 1 ]; then
