@@ -526,7 +526,7 @@ static void print_counts(const char *when)
 		       when, sh->creates, sh->unmaps, sh->unmap_alls);
 	ksft_print_msg("%s: pins: %lu long-term, %lu short, %lu EFAULT\n",
 		       when, sh->pins_lt, sh->pins_short, sh->pins_efault);
-	ksft_print_msg("%s: device checks %lu, kept %lu; touches %lu (%lu SIGSEGV, %lu checked)\n",
+	ksft_print_msg("%s: device checks %lu, kept %lu; %lu touches, %lu SIGSEGV, %lu checked\n",
 		       when, sh->dev_checks, sh->dev_kept, sh->touches, sh->segvs,
 		       sh->cpu_checks);
 }
