@@ -29,6 +29,9 @@
 #                     THP, hugetlb) with the pin tracker off and on
 #   make bench-uffd   PAGEMAP_SCAN and write-protect rounds with and without
 #                     PAGE_IS_PINNED / UFFD_FEATURE_WP_PINNED (pin_wp -b)
+#   make bench-mshare an msharefs region against a MAP_SHARED memfd: page
+#                     tables of 1, 16, 64 processes mapping 1 GiB, first-touch
+#                     fault and PIN_LONGTERM cost per page (icount)
 #   make clean        remove build/ (keeps nothing)
 #
 # KSRC=/path/to/linux-6.12.y uses that tree instead of Debian's
@@ -37,7 +40,7 @@
 export KSRC ACCEL VARIANT
 SHELL := /bin/bash
 
-.PHONY: all check check-debug deps tree kernel selftests series bisect-check config-matrix cocci-report cocci-recall compile-test check-off bench bench-rdma bench-uffd clean
+.PHONY: all check check-debug deps tree kernel selftests series bisect-check config-matrix cocci-report cocci-recall compile-test check-off bench bench-rdma bench-uffd bench-mshare clean
 
 all: deps
 	SKIP_HOST=1 SHOW_OUTPUT=1 ci/check.sh vm/plans/demo.sh
@@ -96,6 +99,11 @@ bench-rdma: kernel
 
 bench-uffd: kernel
 	ci/bench-uffd.sh
+
+# On the bench kernel (no DEBUG_VM), built here if needed (ccache).
+bench-mshare: kernel
+	VARIANT=bench ci/build-kernel.sh
+	ci/bench-mshare.sh
 
 clean:
 	rm -rf build

@@ -8,7 +8,7 @@ set -euo pipefail
 
 OBJ=$BUILD/obj-${VARIANT:-test}
 OUT=$BUILD/selftests/mm
-TESTS=${SELFTESTS:-gup_test gup_longterm cow uffd-unit-tests hugetlb_dio pagemap_ioctl pin_tracker pin_wp pin_tracker_io mshare hugetlb_hgm pin_fuzz pin_stress pin_trace}
+TESTS=${SELFTESTS:-gup_test gup_longterm cow uffd-unit-tests hugetlb_dio pagemap_ioctl pin_tracker pin_wp pin_tracker_io mshare mshare_stress mshare_bench hugetlb_hgm pin_fuzz pin_stress pin_trace}
 
 [ -d "$OBJ/usr/include" ] || die "no uapi headers in $OBJ; build the kernel first"
 mkdir -p "$OUT"

@@ -51,8 +51,10 @@ fi
 echo "pin_wp|600||tap|$ST/pin_wp"
 
 # msharefs (CONFIG_MSHARE): the filesystem, region size, host mm and its
-# ioctls, with every bad input (mapping regions into processes comes next).
-echo "mshare|300||tap|$ST/mshare"
+# ioctls with every bad input, sharing, pins and refusals (mshare), and
+# the 60 s race of pins against CREATE_MAPPING/UNMAP (mshare_stress; see
+# vm/plans/mshare.sh). The RDMA MR on a region is in rdma_pin above.
+"$(dirname "$0")/mshare.sh" "$ST"
 # HugeTLB high-granularity mapping: the MADV_SPLIT opt-in (issue 12).
 echo "hugetlb_hgm|600||tap|$ST/hugetlb_hgm"
 

@@ -15,11 +15,14 @@
  * MADV_DONTNEED on a registered MR; RLIMIT_MEMLOCK for an unprivileged
  * user; RDMA WRITE and READ over an RC QP looped back on the device; bad
  * input (unmapped, PROT_NONE, a writable shared mapping of a file that
- * needs writeback, zero length, an address range that overflows).
+ * needs writeback, zero length, an address range that overflows); an MR
+ * on an msharefs region (CONFIG_MSHARE) shared with another process,
+ * through MSHAREFS_UNMAP, deregistration and SIGKILL.
  *
  * Needs root, an rxe device (default rxe0, GID index 0: -d, -g) and, for
  * the file case, a 9p file system mounted writable at /run/scratch (-f).
  *
+ * "rdma_pin -M" runs only the msharefs cases.
  * "rdma_pin -b MB" is a benchmark instead: ibv_reg_mr() + ibv_dereg_mr()
  * of MB MiB backed by 4 KiB pages, THP and hugetlb, median times.
  */
@@ -35,10 +38,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <infiniband/verbs.h>
+#include <linux/msharefs.h>
 
 #include "../kselftest.h"
 
@@ -996,6 +1002,410 @@ static void test_bad_input(void)
 			 2 * pagesize, ACCESS_RW, EINVAL);
 }
 
+/* ---------------------------------------------------------------- */
+/* An MR on an msharefs region (CONFIG_MSHARE)                       */
+
+#define MSHARE_ALIGN	(512ULL << 30)	/* P4D_SIZE: the region size */
+#define MSHARE_PAGES	64
+
+static char ms_root[32];
+static char ms_path[64];
+
+/* A "Key:   N kB" line of /proc/PID/status, in kB; -1 if missing. */
+static long status_kb(pid_t pid, const char *key)
+{
+	char path[64], line[256];
+	size_t len = strlen(key);
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ':')
+			kb = strtol(line + len + 1, NULL, 10);
+	fclose(f);
+	return kb;
+}
+
+static bool msharefs_present(void)
+{
+	char line[256];
+	bool found = false;
+	FILE *f = fopen("/proc/filesystems", "r");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = !!strstr(line, "\tmsharefs\n");
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static int ms_map(int fd, uint64_t off, size_t size)
+{
+	struct mshare_create mc = {
+		.region_offset = off, .size = size,
+		.prot = PROT_READ | PROT_WRITE,
+		.flags = MAP_SHARED | MAP_FIXED | MAP_ANONYMOUS, .fd = -1,
+	};
+
+	return ioctl(fd, MSHAREFS_CREATE_MAPPING, &mc);
+}
+
+static int ms_unmap(int fd, uint64_t off, size_t size)
+{
+	struct mshare_unmap mu = { .region_offset = off, .size = size };
+
+	return ioctl(fd, MSHAREFS_UNMAP, &mu);
+}
+
+/* The whole region, at an address the kernel finds; MAP_FAILED on error. */
+static char *ms_mmap(int fd)
+{
+	return mmap(NULL, MSHARE_ALIGN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+}
+
+static char ms_byte(size_t i, int round)
+{
+	return (char)(i * 31 + i / 4096 + round * 17 + 1);
+}
+
+/*
+ * Sharer A: maps the region itself, checks that it reads what the peer
+ * QP wrote into B's MR (round 1), writes round 2 for the device to read,
+ * waits, then MSHAREFS_UNMAPs the range while B's MR is live.
+ */
+static int sharer_a(int to_b, int from_b)
+{
+	size_t size = MSHARE_PAGES * pagesize, i;
+	int fd = open(ms_path, O_RDWR);
+	char *m, c;
+
+	if (fd < 0)
+		return 10;
+	m = ms_mmap(fd);
+	if (m == MAP_FAILED)
+		return 11;
+	for (i = 0; i < size; i++)
+		if (m[i] != ms_byte(i, 1)) {
+			printf("# A: byte %zu reads 0x%02x, the RDMA WRITE put 0x%02x\n",
+			       i, m[i] & 0xff, ms_byte(i, 1) & 0xff);
+			return 12;
+		}
+	printf("# A (pid %d): reads the peer QP's RDMA WRITE through its own mapping at %p\n",
+	       getpid(), (void *)m);
+	for (i = 0; i < size; i++)
+		m[i] = ms_byte(i, 2);
+	printf("# A: wrote round 2 through its mapping\n");
+	fflush(stdout);
+	if (write(to_b, "w", 1) != 1 || read(from_b, &c, 1) != 1)
+		return 13;
+	if (ms_unmap(fd, 0, size))
+		return 14;
+	printf("# A: MSHAREFS_UNMAP of the MR's range while the MR is live: 0\n");
+	fflush(stdout);
+	if (write(to_b, "u", 1) != 1)
+		return 15;
+	return 0;
+}
+
+/*
+ * Two processes and an RDMA MR share one region. B (this process) maps it
+ * and registers 64 pages it never touched (the pin faults them in through
+ * the host mm); the peer QP RDMA WRITEs into the MR; A reads the data
+ * through its own mapping, writes new data that an RDMA READ of the MR
+ * returns, and MSHAREFS_UNMAPs the range with the MR live. The MR's pages
+ * stay valid (RDMA WRITE and READ still work) until B deregisters; then
+ * every pin is released, VmPin is back where it was, and the tracker
+ * lists nothing for B.
+ */
+static void test_mshare_mr(void)
+{
+	size_t size = MSHARE_PAGES * pagesize, n = MSHARE_PAGES, i;
+	/* the MR's pages, then those of the local MR (B's own memory) */
+	static unsigned long pfns[2 * MSHARE_PAGES];
+	char *m = MAP_FAILED, *local = NULL, c;
+	int fd = -1, ab[2], ba[2], status;
+	long pin0, pin1, pin2;
+	struct ibv_mr *mr = NULL, *lmr = NULL;
+	struct pins p0, p1;
+	struct loop l = { 0 };
+	bool ok = true, looped = false;
+	pid_t a = -1;
+
+	snprintf(ms_path, sizeof(ms_path), "%s/mr", ms_root);
+	fd = open(ms_path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0 || ftruncate(fd, MSHARE_ALIGN) || ms_map(fd, 0, size)) {
+		ksft_test_result_fail("mshare MR: region: %s\n", strerror(errno));
+		goto out;
+	}
+	m = ms_mmap(fd);
+	local = map_mem(ANON, size, 0);
+	if (m == MAP_FAILED || !local || loop_create(&l) || pipe(ab) || pipe(ba)) {
+		ksft_test_result_fail("mshare MR: setup: %s\n", strerror(errno));
+		goto out;
+	}
+	looped = true;
+	lmr = ibv_reg_mr(pd, local, size, ACCESS_RW);
+	if (!lmr) {
+		ksft_test_result_fail("mshare MR: local MR: %s\n", strerror(errno));
+		goto out;
+	}
+	if (get_pfns(getpid(), local, n, pfns + n)) {
+		ksft_test_result_fail("mshare MR: pagemap: %s\n", strerror(errno));
+		goto out;
+	}
+	read_pins(&p0);
+	pin0 = status_kb(getpid(), "VmPin");
+	/* B has never touched the range: the pin faults it in, in the host. */
+	mr = ibv_reg_mr(pd, m, size, ACCESS_RW);
+	if (!mr) {
+		ksft_test_result_fail("mshare MR: ibv_reg_mr of untouched mshare memory: %s\n",
+				      strerror(errno));
+		goto out;
+	}
+	pin1 = status_kb(getpid(), "VmPin");
+	ksft_print_msg("B (pid %d): %s mapped at %p\n", getpid(), ms_path, (void *)m);
+	ksft_print_msg("B: ibv_reg_mr of %zu untouched pages: lkey 0x%x, VmPin %ld -> %ld kB\n",
+		       n, mr->lkey, pin0, pin1);
+	ok &= pins_moved("mshare MR registered", &p0, n, 0);
+	if (pin1 - pin0 != (long)(size >> 10)) {
+		ksft_print_msg("VmPin rose by %ld kB, expected %zu\n", pin1 - pin0, size >> 10);
+		ok = false;
+	}
+	ok &= !get_pfns(getpid(), m, n, pfns);
+	for (i = 0; i < n; i++)
+		if (!pfns[i]) {
+			ksft_print_msg("page %zu of the MR is not present after the pin\n", i);
+			ok = false;
+			break;
+		}
+	ok &= tracker_lists("mshare MR registered", getpid(), pfns, 2 * n, "rdma_pin");
+
+	for (i = 0; i < size; i++)
+		local[i] = ms_byte(i, 1);
+	if (rdma_op(&l, IBV_WR_RDMA_WRITE, local, lmr, m, mr, size)) {
+		ksft_print_msg("RDMA WRITE into the mshare MR failed\n");
+		ok = false;
+	}
+	ksft_print_msg("peer QP %u: RDMA WRITE of %zu bytes into the MR (rkey 0x%x)\n",
+		       l.qp[1]->qp_num, size, mr->rkey);
+	fflush(stdout);
+	a = fork();
+	if (a < 0)
+		ksft_exit_fail_msg("fork: %s\n", strerror(errno));
+	if (!a) {
+		close(ab[0]);
+		close(ba[1]);
+		_exit(sharer_a(ab[1], ba[0]));
+	}
+	close(ab[1]);
+	close(ba[0]);
+	if (read(ab[0], &c, 1) != 1) {
+		ksft_print_msg("A failed before writing\n");
+		ok = false;
+	} else {
+		memset(local, 0, size);
+		if (rdma_op(&l, IBV_WR_RDMA_READ, local, lmr, m, mr, size))
+			ok = false;
+		for (i = 0; i < size; i++)
+			if (local[i] != ms_byte(i, 2)) {
+				ksft_print_msg("RDMA READ: byte %zu is 0x%02x, A wrote 0x%02x\n",
+					       i, local[i] & 0xff, ms_byte(i, 2) & 0xff);
+				ok = false;
+				break;
+			}
+		ksft_print_msg("B: RDMA READ of the MR returns what A wrote%s\n",
+			       i == size ? "" : ": NO");
+	}
+	read_pins(&p1);
+	if (write(ba[1], "u", 1) != 1 || read(ab[0], &c, 1) != 1) {
+		ksft_print_msg("A failed to unmap\n");
+		ok = false;
+	}
+	waitpid(a, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		ksft_print_msg("A exited with status 0x%x\n", status);
+		ok = false;
+	}
+	/* The range is unmapped everywhere; the MR's pages live on. */
+	ok &= pins_moved("after A's MSHAREFS_UNMAP", &p1, 0, 0);
+	ok &= tracker_lists("after A's MSHAREFS_UNMAP", getpid(), pfns, 2 * n, "rdma_pin");
+	for (i = 0; i < size; i++)
+		local[i] = ms_byte(i, 3);
+	if (rdma_op(&l, IBV_WR_RDMA_WRITE, local, lmr, m, mr, size)) {
+		ksft_print_msg("RDMA WRITE after the UNMAP failed\n");
+		ok = false;
+	}
+	memset(local, 0, size);
+	if (rdma_op(&l, IBV_WR_RDMA_READ, local, lmr, m, mr, size)) {
+		ksft_print_msg("RDMA READ after the UNMAP failed\n");
+		ok = false;
+	}
+	for (i = 0; i < size; i++)
+		if (local[i] != ms_byte(i, 3)) {
+			ksft_print_msg("after the UNMAP, byte %zu of the MR is 0x%02x\n", i,
+				       local[i] & 0xff);
+			ok = false;
+			break;
+		}
+	ksft_print_msg("B: after the UNMAP the MR still takes RDMA WRITE and READ%s\n",
+		       i == size ? "" : ": NO");
+	if (ibv_dereg_mr(mr))
+		ok = false;
+	mr = NULL;
+	pin2 = status_kb(getpid(), "VmPin");
+	ksft_print_msg("B: ibv_dereg_mr: VmPin %ld kB\n", pin2);
+	if (pin2 != pin0) {
+		ksft_print_msg("VmPin %ld kB after dereg, %ld before\n", pin2, pin0);
+		ok = false;
+	}
+	ok &= pins_moved("mshare MR deregistered", &p0, n, n);
+	/* only the local MR's pages are left */
+	ok &= tracker_lists("mshare MR deregistered", getpid(), pfns + n, n, "rdma_pin");
+	if (ibv_dereg_mr(lmr))
+		ok = false;
+	lmr = NULL;
+	ok &= tracker_empty("both MRs deregistered", getpid());
+	ksft_test_result(ok, "mshare MR: %s\n",
+			 "untouched pages registered, RDMA WRITE seen by the other sharer, UNMAP with the MR live, dereg");
+out:
+	if (mr)
+		ibv_dereg_mr(mr);
+	if (lmr)
+		ibv_dereg_mr(lmr);
+	if (looped)
+		loop_destroy(&l);
+	if (local)
+		munmap(local, size);
+	if (m != MAP_FAILED)
+		munmap(m, MSHARE_ALIGN);
+	if (fd >= 0)
+		close(fd);
+	unlink(ms_path);
+}
+
+/*
+ * A sharer is SIGKILLed with an MR live on a range of the region (never
+ * touched before the registration): its pins are released, the tracker
+ * lists nothing for it, and the other sharer (this process) still uses the
+ * region.
+ */
+static void test_mshare_kill(void)
+{
+	size_t size = MSHARE_PAGES * pagesize, n = MSHARE_PAGES, i;
+	int fd, pfd[2], status;
+	long vmpin[2] = { -1, -1 };
+	struct pins p0;
+	bool ok = true;
+	char *m;
+	pid_t b;
+
+	snprintf(ms_path, sizeof(ms_path), "%s/kill", ms_root);
+	fd = open(ms_path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0 || ftruncate(fd, MSHARE_ALIGN) || ms_map(fd, 0, size) || pipe(pfd)) {
+		ksft_test_result_fail("mshare SIGKILL: region: %s\n", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(ms_path);
+		return;
+	}
+	read_pins(&p0);
+	fflush(stdout);
+	b = fork();
+	if (b < 0)
+		ksft_exit_fail_msg("fork: %s\n", strerror(errno));
+	if (!b) {
+		struct ibv_context *c = open_dev();
+		struct ibv_pd *p = c ? ibv_alloc_pd(c) : NULL;
+		char *mb = ms_mmap(fd);
+
+		vmpin[0] = status_kb(getpid(), "VmPin");
+		if (p && mb != MAP_FAILED && ibv_reg_mr(p, mb, size, ACCESS_RW))
+			vmpin[1] = status_kb(getpid(), "VmPin");
+		if (write(pfd[1], vmpin, sizeof(vmpin)) != sizeof(vmpin))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], vmpin, sizeof(vmpin)) != sizeof(vmpin) || vmpin[1] < 0) {
+		ksft_print_msg("the child could not register an MR on the region\n");
+		ok = false;
+	} else {
+		ksft_print_msg("B (pid %d): MR on %zu untouched pages, VmPin %ld -> %ld kB\n",
+			       b, n, vmpin[0], vmpin[1]);
+		ok &= vmpin[1] - vmpin[0] == (long)(size >> 10);
+		ok &= pins_moved("child's MR registered", &p0, n, 0);
+		if (tracker_on) {
+			static struct rec recs[MAX_REC];
+			int nr = read_listing(b, recs, MAX_REC);
+
+			if (nr != (int)n) {
+				ksft_print_msg("tracker lists %d pages of %d, expected %zu\n",
+					       nr, b, n);
+				ok = false;
+			}
+		}
+	}
+	close(pfd[0]);
+	kill(b, SIGKILL);
+	waitpid(b, &status, 0);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+		ok = false;
+	ok &= pins_moved("after SIGKILL", &p0, n, n);
+	ok &= tracker_empty("after SIGKILL", b);
+	/* The region is still there for the other sharer. */
+	m = ms_mmap(fd);
+	if (m == MAP_FAILED) {
+		ok = false;
+	} else {
+		for (i = 0; i < size; i += pagesize)
+			m[i] = 'k';
+		for (i = 0; i < size; i += pagesize)
+			ok &= m[i] == 'k';
+		munmap(m, MSHARE_ALIGN);
+	}
+	ok &= !ms_unmap(fd, 0, size);
+	close(fd);
+	unlink(ms_path);
+	ksft_test_result(ok, "mshare MR: %s\n",
+			 "SIGKILL of the registering sharer: pins released, region usable");
+}
+
+#define NR_MSHARE_TESTS	2
+
+static void test_mshare(void)
+{
+	struct pins p0;
+	const char *why = NULL;
+
+	if (!msharefs_present())
+		why = "msharefs is not in /proc/filesystems (CONFIG_MSHARE=n)";
+	snprintf(ms_root, sizeof(ms_root), "/tmp/rdma_pin.XXXXXX");
+	if (!why && !mkdtemp(ms_root))
+		why = "mkdtemp failed";
+	if (!why && mount("none", ms_root, "msharefs", 0, NULL)) {
+		rmdir(ms_root);
+		why = "mount -t msharefs failed";
+	}
+	if (why) {
+		ksft_test_result_skip("mshare MR: %s\n", why);
+		ksft_test_result_skip("mshare MR: SIGKILL: %s\n", why);
+		return;
+	}
+	read_pins(&p0);
+	test_mshare_mr();
+	test_mshare_kill();
+	if (!pins_balanced("mshare cases", &p0, 2 * MSHARE_PAGES))
+		ksft_print_msg("the mshare cases left pins\n");
+	if (umount(ms_root))
+		ksft_print_msg("umount %s: %s\n", ms_root, strerror(errno));
+	rmdir(ms_root);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -1057,11 +1467,12 @@ static int bench(long mb, int rounds)
 
 int main(int argc, char **argv)
 {
+	bool only_mshare = false;
 	long bench_mb = 0;
 	int opt, rounds = 5;
 	FILE *f;
 
-	while ((opt = getopt(argc, argv, "d:g:f:b:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:g:f:b:r:M")) != -1) {
 		switch (opt) {
 		case 'd':
 			dev_name = optarg;
@@ -1078,9 +1489,12 @@ int main(int argc, char **argv)
 		case 'r':
 			rounds = atoi(optarg);
 			break;
+		case 'M':
+			only_mshare = true;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-d dev] [-g gid] [-f dir] [-b MiB [-r n]]\n",
-				argv[0]);
+			fprintf(stderr, "usage: %s [-d dev] [-g gid] [-f dir] [-M] %s\n",
+				argv[0], "[-b MiB [-r n]]");
 			return KSFT_FAIL;
 		}
 	}
@@ -1108,7 +1522,12 @@ int main(int argc, char **argv)
 
 	ksft_print_msg("device %s, GID index %d, page_pin_tracker %s\n", dev_name, gid_index,
 		       tracker_on ? "on: checking its listing too" : "off: vmstat only");
-	ksft_set_plan(2 * NR_MEM + 4 + 6);
+	if (only_mshare) {
+		ksft_set_plan(NR_MSHARE_TESTS);
+		test_mshare();
+		goto done;
+	}
+	ksft_set_plan(2 * NR_MEM + 4 + 6 + NR_MSHARE_TESTS);
 	for (enum mem_type t = ANON; t < NR_MEM; t++)
 		test_reg_mr(t);
 	test_kill();
@@ -1118,7 +1537,8 @@ int main(int argc, char **argv)
 	for (enum mem_type t = ANON; t < NR_MEM; t++)
 		test_loopback(t);
 	test_bad_input();
-
+	test_mshare();
+done:
 	ibv_dealloc_pd(pd);
 	ibv_close_device(ctx);
 	/* Skipped cases are reported as such; only failures fail the run. */
