@@ -29,6 +29,10 @@
 #                     THP, hugetlb) with the pin tracker off and on
 #   make bench-uffd   PAGEMAP_SCAN and write-protect rounds with and without
 #                     PAGE_IS_PINNED / UFFD_FEATURE_WP_PINNED (pin_wp -b)
+#   make bench-hgm    HugeTLB HGM on the bench kernel, instruction counts:
+#                     4 KiB vs whole-page UFFDIO_CONTINUE and first-touch
+#                     faults, MADV_COLLAPSE, long-term pins split vs whole
+#                     (hugetlb_hgm -b)
 #   make clean        remove build/ (keeps nothing)
 #
 # KSRC=/path/to/linux-6.12.y uses that tree instead of Debian's
@@ -37,7 +41,7 @@
 export KSRC ACCEL VARIANT
 SHELL := /bin/bash
 
-.PHONY: all check check-debug deps tree kernel selftests series bisect-check cocci-report cocci-recall compile-test check-off bench bench-rdma bench-uffd clean
+.PHONY: all check check-debug deps tree kernel selftests series bisect-check cocci-report cocci-recall compile-test check-off bench bench-rdma bench-uffd bench-hgm clean
 
 all: deps
 	SKIP_HOST=1 SHOW_OUTPUT=1 ci/check.sh vm/plans/demo.sh
@@ -93,6 +97,10 @@ bench-rdma: kernel
 
 bench-uffd: kernel
 	ci/bench-uffd.sh
+
+bench-hgm: kernel
+	VARIANT=bench ci/build-kernel.sh
+	VARIANT=bench ci/bench-hgm.sh
 
 clean:
 	rm -rf build

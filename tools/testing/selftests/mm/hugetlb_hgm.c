@@ -2979,6 +2979,207 @@ static void run_stress(size_t hs, unsigned long secs)
 			 hs >> 10, nfree);
 }
 
+/* ---- benchmarks (-b): make bench-hgm -------------------------------- */
+
+/*
+ * Times in ns of CLOCK_MONOTONIC in the guest; make bench-hgm boots with
+ * QEMU -icount shift=0, where one guest instruction is one ns, so they
+ * are instruction counts. Each row prints "BENCH <row> <value> <unit>";
+ * ci/bench-hgm.sh takes medians over the -r rounds.
+ */
+static uint64_t ns_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct bench_fault {
+	int uffd;
+	char *split, *plain;
+	size_t len;		/* resolved per fault: 4 KiB or the huge page */
+	uint64_t cont_ns;	/* the CONTINUE alone, of the last fault */
+	bool stop;
+};
+
+/* A VMM's post-copy handler: "receive" the data (memset), CONTINUE. */
+static void *bench_fault_thread(void *arg)
+{
+	struct bench_fault *bf = arg;
+	struct pollfd pfd = { .fd = bf->uffd, .events = POLLIN };
+	struct uffd_msg msg;
+	unsigned long a;
+	uint64_t t;
+
+	while (!__atomic_load_n(&bf->stop, __ATOMIC_ACQUIRE)) {
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		if (read(bf->uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+		    msg.event != UFFD_EVENT_PAGEFAULT)
+			continue;
+		a = msg.arg.pagefault.address & ~(bf->len - 1);
+		memset(bf->plain + (a - (unsigned long)bf->split), 0x42, bf->len);
+		t = ns_now();
+		if (uffd_continue(bf->uffd, (void *)a, bf->len))
+			ksft_print_msg("bench: CONTINUE in the handler: %s\n",
+				       strerror(errno));
+		bf->cont_ns = ns_now() - t;
+	}
+	return NULL;
+}
+
+/*
+ * First touch of @n pieces (4 KiB) or of the whole huge page (@n = 1,
+ * @len = hs): the latency of each fault as the toucher sees it, and the
+ * CONTINUE's share. Prints medians.
+ */
+static void bench_faults(struct hgm *h, char *plain, size_t len, size_t n,
+			 const char *row)
+{
+	struct bench_fault bf = { .uffd = h->uffd, .split = h->p, .plain = plain,
+				  .len = len };
+	uint64_t *lat = calloc(n, sizeof(*lat)), *cont = calloc(n, sizeof(*cont)), t;
+	size_t per = h->hs / pagesize, i, k;
+	pthread_t th;
+
+	pthread_create(&th, NULL, bench_fault_thread, &bf);
+	for (k = 0; k < n; k++) {
+		i = len == pagesize ? (k * 7919) % per : 0;
+		t = ns_now();
+		(void)*(volatile char *)(h->p + i * pagesize);
+		lat[k] = ns_now() - t;
+		cont[k] = bf.cont_ns;
+		if (len != pagesize)
+			madvise(h->p, h->hs, MADV_DONTNEED);
+	}
+	__atomic_store_n(&bf.stop, true, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	qsort(lat, n, sizeof(*lat), cmp_u64);
+	qsort(cont, n, sizeof(*cont), cmp_u64);
+	ksft_print_msg("BENCH %s_fault %llu ns\n", row, (unsigned long long)lat[n / 2]);
+	ksft_print_msg("BENCH %s_fault_continue %llu ns\n", row,
+		       (unsigned long long)cont[n / 2]);
+	free(lat);
+	free(cont);
+}
+
+/* gup_test PIN_LONGTERM_BENCHMARK of @len at @p: get and put, in ns. */
+static void bench_pin(const char *p, size_t len, const char *row)
+{
+	struct gup_test g = {
+		.addr = (unsigned long)p, .size = len, .nr_pages_per_call = 512,
+		.gup_flags = 0x01,	/* FOLL_WRITE */
+	};
+
+	if (ioctl(gup_fd, PIN_LONGTERM_BENCHMARK, &g)) {
+		ksft_print_msg("bench: PIN_LONGTERM_BENCHMARK: %s\n", strerror(errno));
+		return;
+	}
+	ksft_print_msg("BENCH pin_%s_get %llu ns\n", row,
+		       (unsigned long long)g.get_delta_usec * 1000);
+	ksft_print_msg("BENCH pin_%s_put %llu ns\n", row,
+		       (unsigned long long)g.put_delta_usec * 1000);
+}
+
+/*
+ * One round on one @hs page: CONTINUE all of it by 4 KiB pieces, pin it
+ * long-term (4 KiB leaves), MADV_COLLAPSE it, pin it again (hstate-level
+ * entry), then unmap and CONTINUE it whole; then first-touch faults, 4 KiB
+ * and whole. Returns false if something did not work.
+ */
+static bool bench_round(size_t hs, const char *sz)
+{
+	size_t per = hs / pagesize, i;
+	char row[64], *plain;
+	uint64_t t;
+	struct hgm h;
+	bool ok = true;
+	int err = 0;
+
+	if (!hgm_setup(&h, hs, 1, 0))
+		return false;
+	plain = map_at(hs, hs, MAP_SHARED, h.fd, hs);
+	if (!plain) {
+		hgm_teardown(&h);
+		return false;
+	}
+	t = ns_now();
+	for (i = 0; i < per && !err; i++)
+		err = uffd_continue(h.uffd, h.p + i * pagesize, pagesize);
+	t = ns_now() - t;
+	if (err) {
+		ksft_print_msg("bench: 4 KiB CONTINUE: %s\n", strerror(err));
+		ok = false;
+		goto out;
+	}
+	ksft_print_msg("BENCH continue_4k_all_%s %llu ns\n", sz, (unsigned long long)t);
+	snprintf(row, sizeof(row), "%s_split", sz);
+	bench_pin(h.p, hs, row);
+	t = ns_now();
+	err = collapse(h.p, hs);
+	t = ns_now() - t;
+	if (err) {
+		ksft_print_msg("bench: MADV_COLLAPSE: %s\n", strerror(err));
+		ok = false;
+		goto out;
+	}
+	ksft_print_msg("BENCH collapse_%s %llu ns\n", sz, (unsigned long long)t);
+	snprintf(row, sizeof(row), "%s_whole", sz);
+	bench_pin(h.p, hs, row);
+	madvise(h.p, hs, MADV_DONTNEED);
+	t = ns_now();
+	err = uffd_continue(h.uffd, h.p, hs);
+	t = ns_now() - t;
+	if (err) {
+		ksft_print_msg("bench: whole CONTINUE: %s\n", strerror(err));
+		ok = false;
+		goto out;
+	}
+	ksft_print_msg("BENCH continue_whole_%s %llu ns\n", sz, (unsigned long long)t);
+	madvise(h.p, hs, MADV_DONTNEED);
+	snprintf(row, sizeof(row), "4k_in_%s", sz);
+	bench_faults(&h, plain, pagesize, 64, row);
+	madvise(h.p, hs, MADV_DONTNEED);
+	snprintf(row, sizeof(row), "whole_%s", sz);
+	bench_faults(&h, plain, hs, hs > SZ_2M ? 1 : 16, row);
+out:
+	munmap(plain, hs);
+	hgm_teardown(&h);
+	return ok;
+}
+
+static void run_bench(int rounds)
+{
+	size_t sizes[] = { SZ_2M, SZ_1G };
+	const char *names[] = { "2m", "1g" };
+	int r, i;
+
+	for (i = 0; i < 2; i++) {
+		const char *why = skip_all;
+
+		if (!why && gup_fd < 0)
+			why = "no " GUP_TEST_FILE;
+		if (!why && !free_pages(sizes[i]))
+			why = "no free huge page";
+		for (r = 0; r < rounds && !why; r++)
+			if (!bench_round(sizes[i], names[i]))
+				why = "a step failed";
+		if (why)
+			ksft_test_result_skip("bench (%zu kB): %s\n", sizes[i] >> 10, why);
+		else
+			ksft_test_result_pass("bench (%zu kB): %d rounds\n", sizes[i] >> 10,
+					      rounds);
+	}
+}
+
 /* Is MADV_SPLIT known at all? EINVAL on a valid range means no. */
 static void probe(void)
 {
@@ -3031,13 +3232,19 @@ static void run_movable(void)
 
 int main(int argc, char **argv)
 {
-	bool movable = false, stress = false;
+	bool movable = false, stress = false, bench = false;
 	unsigned long secs = 60, secs_1g = 0;
-	int opt;
+	int opt, rounds = 3;
 
 	st_seed = time(NULL) ^ getpid();
-	while ((opt = getopt(argc, argv, "mst:S:")) != -1) {
+	while ((opt = getopt(argc, argv, "mst:S:br:")) != -1) {
 		switch (opt) {
+		case 'b':
+			bench = true;
+			break;
+		case 'r':
+			rounds = atoi(optarg);
+			break;
 		case 'm':
 			movable = true;
 			break;
@@ -3051,7 +3258,7 @@ int main(int argc, char **argv)
 			st_seed = strtoul(optarg, NULL, 0);
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-m | -s [-t SECONDS] [-S SEED]]\n",
+			fprintf(stderr, "usage: %s [-m | -s [-t SECONDS] [-S SEED] | -b [-r ROUNDS]]\n",
 				argv[0]);
 			return KSFT_FAIL;
 		}
@@ -3062,6 +3269,8 @@ int main(int argc, char **argv)
 		ksft_set_plan(2);
 	else if (stress)
 		ksft_set_plan(6);
+	else if (bench)
+		ksft_set_plan(2);
 	else
 		ksft_set_plan(2 * (NR_HCASES + NR_HGM_CASES + NR_PIN_CASES +
 				    NR_MF_CASES) + 1 + 1);
@@ -3082,6 +3291,10 @@ int main(int argc, char **argv)
 		ksft_print_msg("%s\n", skip_all);
 	if (movable) {
 		run_movable();
+		ksft_finished();
+	}
+	if (bench) {
+		run_bench(rounds);
 		ksft_finished();
 	}
 	if (stress) {
