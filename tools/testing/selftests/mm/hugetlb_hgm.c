@@ -2835,7 +2835,7 @@ static void *st_puncher(void *arg)
 			st_report(st_errors, "punch hole: %s\n", strerror(errno));
 		/* Orphans may hold the pool until their pins go. */
 		while (fallocate(st_fd, 0, k * st_hs, st_hs)) {
-			if (errno != ENOSPC || st_stopping()) {
+			if ((errno != ENOSPC && errno != ENOMEM) || st_stopping()) {
 				st_report(st_errors, "fallocate: %s\n", strerror(errno));
 				break;
 			}
