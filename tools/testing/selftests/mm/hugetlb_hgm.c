@@ -45,6 +45,13 @@
  * whole, and signals BUS_MCEERR_AR. The soft-offline and hwpoison cases
  * skip without CONFIG_MEMORY_FAILURE.
  *
+ * -s [-t SECONDS] [-S SEED]: the stress instead (see run_stress()): long-term
+ * pins of 4 KiB pieces (GUP-fast and -slow) with CPU and device writes
+ * checked both ways, short GUP-fast/-slow pins, 4 KiB and whole
+ * CONTINUEs, punch-hole + refill, MADV_COLLAPSE and MADV_DONTNEED, racing
+ * for SECONDS (60) in all, split between the 2 MiB and 1 GiB hstates;
+ * prints its seed. -b [-r ROUNDS]: the benchmarks of make bench-hgm.
+ *
  * Without CONFIG_HUGETLB_HGM, MADV_SPLIT is an unknown advice (EINVAL) and
  * every case is skipped with that reason.
  */
