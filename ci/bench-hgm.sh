@@ -11,8 +11,10 @@
 #     through a second mapping) and CONTINUEs 4 KiB or the page, and the
 #     CONTINUE's share;
 #   - MADV_COLLAPSE of the fully split page;
-#   - gup_test PIN_LONGTERM_BENCHMARK get/put of the page, split (4 KiB
-#     leaves) vs collapsed (one hstate-level entry).
+#   - long-term pins (gup_test PIN_LONGTERM_BENCHMARK: pin_user_pages();
+#     PIN_FAST_BENCHMARK with FOLL_LONGTERM: pin_user_pages_fast(), as RDMA
+#     and vfio pin) get/put of the page, split (4 KiB leaves) vs collapsed
+#     (one hstate-level entry).
 # QEMU runs with -icount shift=0: 1 ns of guest time is one guest
 # instruction, so the numbers are instruction counts, stable from boot to
 # boot whatever else the host runs; WALLCLOCK=1 measures TCG wall clock.
@@ -68,7 +70,7 @@ def med(mode, key):
 def fmt(x):
     return 'n/a' if x != x else '{:,.0f}'.format(x)
 def ratio(a, b):
-    return 'n/a' if a != a or b != b or not b else '%.2f' % (a / b)
+    return 'n/a' if a != a or b != b or not b else '%.3g' % (a / b)
 print('%s kernel; %s; median of %s rounds per cell' % (variant, unit, rounds))
 for mode in modes:
     print('\n### tracker %s\n' % mode)
@@ -87,9 +89,11 @@ for mode in modes:
         a = med(mode, 'collapse_' + sz)
         print('| 3. MADV_COLLAPSE of the fully split page | %s | %s | | | %s |' %
               (name, fmt(a), fmt(a / pages)))
-        for gp in ('get', 'put'):
-            a, b = med(mode, 'pin_%s_split_%s' % (sz, gp)), med(mode, 'pin_%s_whole_%s' % (sz, gp))
-            print('| 4. PIN_LONGTERM of the page (%s), split vs whole | %s | %s | %s | %s | %s, %s |' %
-                  (gp, name, fmt(a), fmt(b), ratio(a, b), fmt(a / pages), fmt(b / pages)))
+        for kind, what in (('pin', 'pin_user_pages'), ('pinfast', 'pin_user_pages_fast')):
+            for gp in ('get', 'put'):
+                a = med(mode, '%s_%s_split_%s' % (kind, sz, gp))
+                b = med(mode, '%s_%s_whole_%s' % (kind, sz, gp))
+                print('| 4. FOLL_LONGTERM %s of the page (%s), split vs whole | %s | %s | %s | %s | %s, %s |' %
+                      (what, gp, name, fmt(a), fmt(b), ratio(a, b), fmt(a / pages), fmt(b / pages)))
 PY
 echo "== bench-hgm: $(grep -c . "$OUT/samples.txt") samples, table in $OUT/table.md"

@@ -3078,22 +3078,35 @@ static void bench_faults(struct hgm *h, char *plain, size_t len, size_t n,
 	free(cont);
 }
 
-/* gup_test PIN_LONGTERM_BENCHMARK of @len at @p: get and put, in ns. */
+/*
+ * Long-term pins of @len at @p, get and put in ns: gup_test
+ * PIN_LONGTERM_BENCHMARK (pin_user_pages(FOLL_LONGTERM), GUP-slow) and
+ * PIN_FAST_BENCHMARK with FOLL_LONGTERM (pin_user_pages_fast(), what
+ * ib_umem_get() and vfio use), 512 pages per call.
+ */
 static void bench_pin(const char *p, size_t len, const char *row)
 {
-	struct gup_test g = {
-		.addr = (unsigned long)p, .size = len, .nr_pages_per_call = 512,
-		.gup_flags = 0x01,	/* FOLL_WRITE */
+	static const struct { unsigned long cmd; unsigned int flags; const char *name; } k[] = {
+		{ PIN_LONGTERM_BENCHMARK, 0x01, "pin" },	/* FOLL_WRITE */
+		{ PIN_FAST_BENCHMARK, 0x101, "pinfast" },	/* | FOLL_LONGTERM */
 	};
+	unsigned int i;
 
-	if (ioctl(gup_fd, PIN_LONGTERM_BENCHMARK, &g)) {
-		ksft_print_msg("bench: PIN_LONGTERM_BENCHMARK: %s\n", strerror(errno));
-		return;
+	for (i = 0; i < ARRAY_SIZE(k); i++) {
+		struct gup_test g = {
+			.addr = (unsigned long)p, .size = len,
+			.nr_pages_per_call = 512, .gup_flags = k[i].flags,
+		};
+
+		if (ioctl(gup_fd, k[i].cmd, &g)) {
+			ksft_print_msg("bench: %s: %s\n", k[i].name, strerror(errno));
+			continue;
+		}
+		ksft_print_msg("BENCH %s_%s_get %llu ns\n", k[i].name, row,
+			       (unsigned long long)g.get_delta_usec * 1000);
+		ksft_print_msg("BENCH %s_%s_put %llu ns\n", k[i].name, row,
+			       (unsigned long long)g.put_delta_usec * 1000);
 	}
-	ksft_print_msg("BENCH pin_%s_get %llu ns\n", row,
-		       (unsigned long long)g.get_delta_usec * 1000);
-	ksft_print_msg("BENCH pin_%s_put %llu ns\n", row,
-		       (unsigned long long)g.put_delta_usec * 1000);
 }
 
 /*
