@@ -34,7 +34,7 @@ fi
 ROUNDS=${ROUNDS:-3}
 VARIANT=${VARIANT:-bench}
 OBJ=$BUILD/obj-$VARIANT
-ST=$BUILD/selftests/mm
+ST=${ST:-$BUILD/selftests/mm}
 OUT=$BUILD/bench-hgm
 [ -f "$OBJ/arch/x86/boot/bzImage" ] || die "no $OBJ kernel: VARIANT=$VARIANT ci/build-kernel.sh"
 [ -x "$ST/hugetlb_hgm" ] || die "no $ST/hugetlb_hgm: make kernel first"
