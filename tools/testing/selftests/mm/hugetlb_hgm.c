@@ -2538,7 +2538,7 @@ static unsigned long st_rounds[5], st_fallbacks, st_pin_fail, st_gup_calls;
 static unsigned long st_lost, st_errors;
 static pthread_mutex_t st_msg = PTHREAD_MUTEX_INITIALIZER;
 static __thread sigjmp_buf st_jmp;
-static __thread volatile bool st_armed;
+static __thread bool st_armed;	/* __atomic: read by the handler */
 
 #define st_report(counter, ...)						\
 	do {								\
@@ -2564,7 +2564,7 @@ static uint64_t st_rnd(uint64_t *s)
 
 static void st_on_sigbus(int sig)
 {
-	if (st_armed)
+	if (__atomic_load_n(&st_armed, __ATOMIC_RELAXED))
 		siglongjmp(st_jmp, 1);
 	signal(sig, SIG_DFL);
 	raise(sig);
@@ -2599,18 +2599,20 @@ static bool st_copy(size_t i, void *buf, size_t len, bool to_map)
 	bool fell = false;
 
 	if (sigsetjmp(st_jmp, 1)) {
-		st_armed = false;
+		__atomic_store_n(&st_armed, false, __ATOMIC_RELAXED);
 		m = st_plain + i * pagesize;
 		fell = true;
 		__atomic_add_fetch(&st_fallbacks, 1, __ATOMIC_RELAXED);
 	} else {
-		st_armed = true;
+		__atomic_store_n(&st_armed, true, __ATOMIC_RELAXED);
 	}
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (to_map)
 		memcpy(m, buf, len);
 	else
 		memcpy(buf, m, len);
-	st_armed = false;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&st_armed, false, __ATOMIC_RELAXED);
 	return fell;
 }
 
@@ -2630,6 +2632,25 @@ static size_t bad_word(const uint64_t *b, size_t len, uint64_t v)
 		if (b[i] != (v ^ i))
 			return i;
 	return (size_t)-1;
+}
+
+/* Do the pinned pages (PIN_LONGTERM_TEST_READ) hold pattern @v? */
+static void st_dev_check(int fd, uint64_t *buf, size_t len, uint64_t v,
+			 long me, size_t first, const char *what)
+{
+	__u64 ubuf = (unsigned long)buf;
+	size_t bad;
+
+	memset(buf, 0, len);
+	if (ioctl(fd, PIN_LONGTERM_TEST_READ, &ubuf)) {
+		st_report(st_errors, "pinner %ld: PIN_LONGTERM_TEST_READ: %s\n",
+			  me, strerror(errno));
+		return;
+	}
+	bad = bad_word(buf, len, v);
+	if (bad != (size_t)-1)
+		st_report(st_lost, "pinner %ld: %s: piece %zu word %zu\n", me, what,
+			  first, bad);
 }
 
 static void *st_pinner(void *arg)
@@ -2680,13 +2701,7 @@ static void *st_pinner(void *arg)
 		v = st_rnd(&seed);
 		fill_buf(buf, len, v);
 		st_copy(first, buf, len, true);
-		memset(buf, 0, len);
-		if (ioctl(fd, PIN_LONGTERM_TEST_READ, &ubuf))
-			st_report(st_errors, "pinner %ld: PIN_LONGTERM_TEST_READ: %s\n",
-				  me, strerror(errno));
-		else if ((bad = bad_word(buf, len, v)) != (size_t)-1)
-			st_report(st_lost, "pinner %ld: the device misses the CPU's write at piece %zu + word %zu (%s)\n",
-				  me, first, bad, fast ? "fast" : "slow");
+		st_dev_check(fd, buf, len, v, me, first, "device misses a CPU write");
 		/* Device -> CPU, through the split mapping. */
 		v = st_rnd(&seed);
 		fill_buf(buf, len, v);
@@ -2695,20 +2710,15 @@ static void *st_pinner(void *arg)
 				  me, strerror(errno));
 		memset(buf, 0, len);
 		st_copy(first, buf, len, false);
-		if ((bad = bad_word(buf, len, v)) != (size_t)-1)
-			st_report(st_lost, "pinner %ld: the CPU misses the device's write at piece %zu + word %zu (%s)\n",
-				  me, first, bad, fast ? "fast" : "slow");
+		bad = bad_word(buf, len, v);
+		if (bad != (size_t)-1)
+			st_report(st_lost, "pinner %ld: CPU misses device write: %zu/%zu\n",
+				  me, first, bad);
 		pthread_rwlock_unlock(&st_lock);
 
 		/* Hold the pin while punch-holes and collapses race. */
 		usleep(st_rnd(&seed) % 1000);
-		memset(buf, 0, len);
-		if (ioctl(fd, PIN_LONGTERM_TEST_READ, &ubuf))
-			st_report(st_errors, "pinner %ld: PIN_LONGTERM_TEST_READ: %s\n",
-				  me, strerror(errno));
-		else if ((bad = bad_word(buf, len, v)) != (size_t)-1)
-			st_report(st_lost, "pinner %ld: pinned pages lost the device's write at piece %zu + word %zu\n",
-				  me, first, bad);
+		st_dev_check(fd, buf, len, v, me, first, "pinned pages lost a device write");
 		if (ioctl(fd, PIN_LONGTERM_TEST_STOP))
 			st_report(st_errors, "pinner %ld: unpin: %s\n", me, strerror(errno));
 		__atomic_add_fetch(&st_rounds[me], 1, __ATOMIC_RELAXED);
@@ -2755,7 +2765,7 @@ static void *st_continuer(void *arg)
 			gen = st_gen[i / per];
 			st_copy(i, w, sizeof(w[0]), false);
 			if (w[0] != st_stamp(i, gen))
-				st_report(st_lost, "piece %zu: %#llx, want the stamp of generation %lu\n",
+				st_report(st_lost, "piece %zu: %#llx, not generation %lu\n",
 					  i, (unsigned long long)w[0], gen);
 			pthread_rwlock_unlock(&st_lock);
 		}
@@ -2874,11 +2884,12 @@ static long summary_value(const char *key)
 
 static void run_stress(size_t hs, unsigned long secs)
 {
+	static void *(*const fns[])(void *) = {
+		st_pinner, st_pinner, st_continuer, st_gup, st_collapser, st_puncher,
+	};
 	unsigned long nfree = free_pages(hs), t, k, nfree_end = 0;
 	long bad0 = summary_value("bad_unpins"), freed0 = summary_value("freed_pinned");
 	bool tracker = bad0 >= 0, events_ok = true, pins_ok = true;
-	void *(*fns[])(void *) = { st_pinner, st_pinner, st_continuer, st_gup,
-				   st_collapser, st_puncher };
 	struct sigaction sa = { .sa_handler = st_on_sigbus };
 	pthread_rwlockattr_t attr;
 	const char *skip = skip_all;
@@ -2917,7 +2928,11 @@ static void run_stress(size_t hs, unsigned long secs)
 	st_stop = false;
 	memset(st_gen, 0, sizeof(st_gen));
 	memset(st_rounds, 0, sizeof(st_rounds));
-	st_fallbacks = st_pin_fail = st_gup_calls = st_lost = st_errors = 0;
+	st_fallbacks = 0;
+	st_pin_fail = 0;
+	st_gup_calls = 0;
+	st_lost = 0;
+	st_errors = 0;
 	st_plain = map_at(h.len, hs, MAP_SHARED, h.fd, hs);
 	if (!st_plain) {
 		hgm_teardown(&h);
@@ -2948,10 +2963,11 @@ static void run_stress(size_t hs, unsigned long secs)
 			events_ok = false;
 		}
 		if ((t + 1) % 10 == 0 || t + 1 == secs)
-			ksft_print_msg("%lu s: pin rounds %lu+%lu (%lu refused), CONTINUEs %lu, gup calls %lu, collapses %lu, punches %lu, fallbacks %lu\n",
+			ksft_print_msg("%lu s: pins %lu+%lu (%lu refused), CONTINUE %lu, gup %lu\n",
 				       t + 1, st_rounds[0], st_rounds[1], st_pin_fail,
-				       st_rounds[2], st_gup_calls, st_rounds[3],
-				       st_rounds[4], st_fallbacks);
+				       st_rounds[2], st_gup_calls);
+			ksft_print_msg("%lu s: collapse %lu, punch %lu, fallback %lu\n",
+				       t + 1, st_rounds[3], st_rounds[4], st_fallbacks);
 	}
 	__atomic_store_n(&st_stop, true, __ATOMIC_RELAXED);
 	for (i = 0; i < 6; i++)
@@ -3061,7 +3077,7 @@ static void bench_faults(struct hgm *h, char *plain, size_t len, size_t n,
 	for (k = 0; k < n; k++) {
 		i = len == pagesize ? (k * 7919) % per : 0;
 		t = ns_now();
-		(void)*(volatile char *)(h->p + i * pagesize);
+		(void)__atomic_load_n(h->p + i * pagesize, __ATOMIC_RELAXED);
 		lat[k] = ns_now() - t;
 		cont[k] = bf.cont_ns;
 		if (len != pagesize)
@@ -3179,7 +3195,7 @@ out:
 static void run_bench(int rounds)
 {
 	size_t sizes[] = { SZ_2M, SZ_1G };
-	const char *names[] = { "2m", "1g" };
+	static const char * const names[] = { "2m", "1g" };
 	int r, i;
 
 	for (i = 0; i < 2; i++) {
@@ -3278,7 +3294,7 @@ int main(int argc, char **argv)
 			st_seed = strtoul(optarg, NULL, 0);
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-m | -s [-t SECONDS] [-S SEED] | -b [-r ROUNDS]]\n",
+			fprintf(stderr, "usage: %s [-m | -s [-t SECS] [-S SEED] | -b [-r N]]\n",
 				argv[0]);
 			return KSFT_FAIL;
 		}

@@ -1009,8 +1009,8 @@ static void test_bad_input(void)
 #ifndef MADV_SPLIT
 #define MADV_SPLIT	26
 #endif
-#define SZ_2M		(2UL << 20)
-#define SZ_1G		(1UL << 30)
+#define SZ_2M		(2UL * 1024 * 1024)
+#define SZ_1G		(1024UL * 1024 * 1024)
 
 static unsigned long free_huge(size_t hs)
 {
@@ -1191,7 +1191,7 @@ static void test_hgm(void)
 			ksft_test_result_skip("HGM MR, punch-hole while registered: %s\n", why);
 		} else {
 			ksft_test_result_fail("HGM MR (%zu kB page): setup\n", hs >> 10);
-			ksft_test_result_skip("HGM MR, punch-hole while registered: setup failed\n");
+			ksft_test_result_skip("HGM MR, punch-hole while registered: no setup\n");
 		}
 		return;
 	}
@@ -1204,7 +1204,7 @@ static void test_hgm(void)
 		hgm_area_free(&a);
 		return;
 	}
-	ksft_print_msg("HGM MR: %zu KiB at offset %zu KiB of a %zu kB huge page, %zu 4 KiB CONTINUEs\n",
+	ksft_print_msg("HGM MR: %zu KiB at +%zu KiB of a %zu kB page, %zu 4 KiB CONTINUEs\n",
 		       a.len >> 10, a.off >> 10, hs >> 10, n);
 	read_pins(&p0);
 	mr = ibv_reg_mr(pd, dst, a.len, ACCESS_RW);
@@ -1242,8 +1242,8 @@ static void test_hgm(void)
 	/* The CPU writes; the device reads it. */
 	memset(dst, 0x3a, a.len);
 	ok &= mr_reads(&l, mr, src, smr, a.len, 0x3a);
-	ksft_test_result(ok, "HGM MR (%zu kB page, %zu 4 KiB CONTINUEs): %zu pages pinned, RDMA WRITE lands, READ sees the CPU\n",
-			 hs >> 10, n, n);
+	ksft_test_result(ok, "HGM MR (%zu kB page, %zu 4 KiB CONTINUEs): %s\n", hs >> 10, n,
+			 "pages pinned, RDMA WRITE lands, READ sees the CPU");
 
 	/* Punch-hole while registered: an orphan, still the device's. */
 	nfree = free_huge(hs);
@@ -1287,8 +1287,8 @@ static void test_hgm(void)
 			       free_huge(hs), nfree0);
 		ok2 = false;
 	}
-	ksft_test_result(ok2, "HGM MR (%zu kB page), punch-hole while registered: unmapped, the orphan takes RDMA WRITE/READ, back in the pool at dereg\n",
-			 hs >> 10);
+	ksft_test_result(ok2, "HGM MR (%zu kB page), punch-hole while registered: %s\n", hs >> 10,
+			 "the orphan takes RDMA WRITE/READ, back in the pool at dereg");
 }
 
 static int cmp_double(const void *a, const void *b)
