@@ -2962,12 +2962,13 @@ static void run_stress(size_t hs, unsigned long secs)
 				       summary_value("freed_pinned"));
 			events_ok = false;
 		}
-		if ((t + 1) % 10 == 0 || t + 1 == secs)
+		if ((t + 1) % 10 == 0 || t + 1 == secs) {
 			ksft_print_msg("%lu s: pins %lu+%lu (%lu refused), CONTINUE %lu, gup %lu\n",
 				       t + 1, st_rounds[0], st_rounds[1], st_pin_fail,
 				       st_rounds[2], st_gup_calls);
 			ksft_print_msg("%lu s: collapse %lu, punch %lu, fallback %lu\n",
 				       t + 1, st_rounds[3], st_rounds[4], st_fallbacks);
+		}
 	}
 	__atomic_store_n(&st_stop, true, __ATOMIC_RELAXED);
 	for (i = 0; i < 6; i++)
