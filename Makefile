@@ -32,6 +32,10 @@
 #   make bench-mshare an msharefs region against a MAP_SHARED memfd: page
 #                     tables of 1, 16, 64 processes mapping 1 GiB, first-touch
 #                     fault and PIN_LONGTERM cost per page (icount)
+#   make bench-hgm    HugeTLB HGM on the bench kernel, instruction counts:
+#                     4 KiB vs whole-page UFFDIO_CONTINUE and first-touch
+#                     faults, MADV_COLLAPSE, long-term pins split vs whole
+#                     (hugetlb_hgm -b)
 #   make clean        remove build/ (keeps nothing)
 #
 # KSRC=/path/to/linux-6.12.y uses that tree instead of Debian's
@@ -40,7 +44,7 @@
 export KSRC ACCEL VARIANT
 SHELL := /bin/bash
 
-.PHONY: all check check-debug deps tree kernel selftests series bisect-check config-matrix cocci-report cocci-recall compile-test check-off bench bench-rdma bench-uffd bench-mshare clean
+.PHONY: all check check-debug deps tree kernel selftests series bisect-check config-matrix cocci-report cocci-recall compile-test check-off bench bench-rdma bench-uffd bench-mshare bench-hgm clean
 
 all: deps
 	SKIP_HOST=1 SHOW_OUTPUT=1 ci/check.sh vm/plans/demo.sh
@@ -104,6 +108,10 @@ bench-uffd: kernel
 bench-mshare: kernel
 	VARIANT=bench ci/build-kernel.sh
 	ci/bench-mshare.sh
+
+bench-hgm: kernel
+	VARIANT=bench ci/build-kernel.sh
+	VARIANT=bench ci/bench-hgm.sh
 
 clean:
 	rm -rf build

@@ -397,10 +397,10 @@ void hugetlb_hgm_check_refs(struct folio *folio, int transient)
 }
 
 #ifdef CONFIG_PAGE_PIN_TRACKER
-/* Do the tracker's counts of @folio fit its _pincount? */
+/* Does the tracker count no more pins of @folio than its _pincount? */
 static bool hgm_pins_fit(struct folio *folio, bool *stable)
 {
-	long pages, full, nr = folio_nr_pages(folio);
+	long pages, full;
 	int pins = atomic_read(&folio->_pincount);
 
 	*stable = false;
@@ -415,22 +415,29 @@ static bool hgm_pins_fit(struct folio *folio, bool *stable)
 	*stable = true;
 	/*
 	 * A pin of some pages counts the same in both. A pin of the whole
-	 * folio counts one in @full and one (memfd_pin_folios()) or @nr
-	 * (GUP of every page) in _pincount.
+	 * folio counts one in @full and one (memfd_pin_folios()) or
+	 * folio_nr_pages() (GUP of every page) in _pincount.
 	 */
-	return pages + full <= pins && pins <= pages + full * nr;
+	return pages + full <= pins;
 }
 
 /*
- * The pin half of the invariant, when the pin tracker is on: the tracker's
- * per-page counts, plus its pins of the whole folio, sum to _pincount
- * (within the whole-folio weights above). Pins and unpins in flight make
- * the counts differ for a moment, even with _pincount the same before and
- * after the sum (a pin adds to _pincount first, an unpin subtracts from
- * the tracker first), so a difference is only reported if three
- * snapshots, each with _pincount stable around it, all show it: a missing
- * or extra record stays, a pin in flight does not. Sums every page of
- * the folio: the zap calls it only for folios of one PTE table or less.
+ * The pin half of the invariant, when the pin tracker is on: the tracker
+ * never counts more pins of the folio than _pincount, its per-page counts
+ * plus its pins of the whole folio. Only that direction is checked. A pin
+ * adds to _pincount before the tracker, and an unpin subtracts from the
+ * tracker first (unpin_user_pages() for the whole array, before any
+ * folio's _pincount), so pins and unpins in flight only ever leave the
+ * tracker short, and for as long as they like: an unpinner's vCPU may be
+ * descheduled, and unpin_user_pages_dirty_lock() sleeps in folio_lock()
+ * between the two, on the folio lock the collapse holds while it checks.
+ * A tracker short of a pin is therefore not reported (the pin cases of the
+ * hugetlb_hgm selftest read the tracker's records instead); a tracker
+ * ahead of _pincount is a record without a pin. Racing pins and unpins of
+ * other pages can still mislead one snapshot, so it is only reported if
+ * three, each with _pincount stable around it, all show it. Sums every
+ * page of the folio: the zap calls it only for folios of one PTE table or
+ * less.
  */
 void hugetlb_hgm_check_pins(struct folio *folio)
 {

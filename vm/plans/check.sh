@@ -57,6 +57,11 @@ echo "pin_wp|600||tap|$ST/pin_wp"
 "$(dirname "$0")/mshare.sh" "$ST"
 # HugeTLB high-granularity mapping: the MADV_SPLIT opt-in (issue 12).
 echo "hugetlb_hgm|600||tap|$ST/hugetlb_hgm"
+# Its stress: GUP-fast/-slow pins of 4 KiB pieces with device writes,
+# punch-hole + re-CONTINUE and MADV_COLLAPSE racing, on 2 MiB and 1 GiB
+# pages (STRESS_SECS in all, 60 s; check-debug.sh: 10 minutes).
+HGM_STRESS_SECS=${STRESS_SECS:-60}
+echo "hugetlb_hgm -s|$((2 * HGM_STRESS_SECS + 300))||tap|$ST/hugetlb_hgm -s -t $HGM_STRESS_SECS"
 
 # Real pin sources on large folios (issue 10): O_DIRECT through legacy
 # direct I/O (vfat) and iomap (ext4), io_uring fixed buffers, udmabuf,

@@ -10,5 +10,8 @@
 set -euo pipefail
 ST=$1
 echo "hugetlb_hgm|600||tap|$ST/hugetlb_hgm"
+# The stress (60 s by default; STRESS_SECS=10 for a quick look).
+HGM_STRESS_SECS=${STRESS_SECS:-60}
+echo "hugetlb_hgm -s|$((2 * HGM_STRESS_SECS + 300))||tap|$ST/hugetlb_hgm -s -t $HGM_STRESS_SECS"
 echo "hugetlb_dio|300||tap|$ST/hugetlb_dio"
 echo "gup_test -H -m 256 -a -w -S -n 512|120||tap|$ST/gup_test -H -m 256 -a -w -S -n 512"

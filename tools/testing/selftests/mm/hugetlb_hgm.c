@@ -45,6 +45,13 @@
  * whole, and signals BUS_MCEERR_AR. The soft-offline and hwpoison cases
  * skip without CONFIG_MEMORY_FAILURE.
  *
+ * -s [-t SECONDS] [-S SEED]: the stress instead (see run_stress()): long-term
+ * pins of 4 KiB pieces (GUP-fast and -slow) with CPU and device writes
+ * checked both ways, short GUP-fast/-slow pins, 4 KiB and whole
+ * CONTINUEs, punch-hole + refill, MADV_COLLAPSE and MADV_DONTNEED, racing
+ * for SECONDS (60) in all, split between the 2 MiB and 1 GiB hstates;
+ * prints its seed. -b [-r ROUNDS]: the benchmarks of make bench-hgm.
+ *
  * Without CONFIG_HUGETLB_HGM, MADV_SPLIT is an unknown advice (EINVAL) and
  * every case is skipped with that reason.
  */
@@ -69,6 +76,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include "../kselftest.h"
 #include "vm_util.h"
 #include "../../../../mm/gup_test.h"
@@ -2470,6 +2478,745 @@ static void run_size(size_t hs)
 		ksft_test_result(ok, "split view stops sharing PMD tables (2048 kB)\n");
 }
 
+/* ---- the 60 s stress (-s): pins, punch-hole + re-CONTINUE, collapse -- */
+
+/*
+ * One file of st_npages huge pages: a split mapping registered for minor
+ * faults in SIGBUS mode (so no thread ever blocks in a fault) and a second,
+ * ordinary mapping of the same file. Threads, for st_secs seconds:
+ *
+ *   two pinners      each owns every other group of 8 pieces (the even
+ *                    groups, alternately); a round CONTINUEs a run of 1-8
+ *                    pieces, pins it long-term (GUP-fast or GUP-slow,
+ *                    random), then under the read side of st_lock: the CPU
+ *                    writes a pattern through the split mapping and the
+ *                    device must read it (PIN_LONGTERM_TEST_READ), the device
+ *                    writes one (PIN_LONGTERM_TEST_WRITE) and the CPU must
+ *                    read it through the split mapping; then, outside the
+ *                    lock, holds the pin for up to 1 ms (punch-holes and
+ *                    collapses race with it), checks that the pinned pages
+ *                    still hold the device's pattern (an orphan keeps it) and
+ *                    unpins;
+ *   a CONTINUE thread random 4 KiB, 2 MiB (of a 1 GiB page) and whole
+ *                    CONTINUEs anywhere, racing with everything; now and
+ *                    then it checks that a piece of an odd group reads the
+ *                    stamp of its huge page's generation;
+ *   a GUP-fast thread short pins (gup_test PIN_FAST_BENCHMARK, with and
+ *                    without FOLL_LONGTERM and FOLL_NOFAULT) and GUP-slow
+ *                    ones (PIN_BASIC_TEST) of random ranges of both
+ *                    mappings, never under st_lock;
+ *   a collapse thread MADV_COLLAPSE of the split range, and now and then
+ *                    MADV_DONTNEED of one huge page of it;
+ *   a punch thread   under the write side of st_lock: FALLOC_FL_PUNCH_HOLE
+ *                    of one huge page (pinned pieces become orphans), then
+ *                    fallocate() it again (retrying while orphans hold the
+ *                    pool) and stamp it with a new generation through the
+ *                    second mapping.
+ *
+ * Reads through the split mapping run under a per-thread SIGBUS handler: a
+ * piece unmapped by a racing MADV_DONTNEED is read through the second
+ * mapping instead (counted, not an error). Checks: no write lost either
+ * way and no stamp wrong; no unexpected errno; while running, the tracker's
+ * bad_unpins and freed_pinned do not move; at the end foll_pin acquired ==
+ * released, the tracker lists nothing for this process, and free_hugepages
+ * is back to what it was (no huge page leaked). Splats are the harness's.
+ */
+#define ST_PINNERS	2
+#define ST_GROUP	8
+#define FOLL_WRITE_FLAG		0x01	/* the kernel's FOLL_* values */
+#define FOLL_NOFAULT_FLAG	0x20
+#define FOLL_LONGTERM_FLAG	0x100
+
+static size_t st_hs, st_npages, st_pieces;
+static unsigned long st_secs, st_seed;
+static char *st_split, *st_plain;
+static int st_fd, st_uffd;
+static unsigned long st_gen[2];
+static pthread_rwlock_t st_lock;
+static bool st_stop;
+static unsigned long st_rounds[5], st_fallbacks, st_pin_fail, st_gup_calls;
+static unsigned long st_lost, st_errors;
+static pthread_mutex_t st_msg = PTHREAD_MUTEX_INITIALIZER;
+static __thread sigjmp_buf st_jmp;
+static __thread bool st_armed;	/* __atomic: read by the handler */
+
+#define st_report(counter, ...)						\
+	do {								\
+		pthread_mutex_lock(&st_msg);				\
+		if ((counter)++ < 5)					\
+			ksft_print_msg(__VA_ARGS__);			\
+		pthread_mutex_unlock(&st_msg);				\
+	} while (0)
+
+static bool st_stopping(void)
+{
+	return __atomic_load_n(&st_stop, __ATOMIC_RELAXED);
+}
+
+static uint64_t st_rnd(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void st_on_sigbus(int sig)
+{
+	if (__atomic_load_n(&st_armed, __ATOMIC_RELAXED))
+		siglongjmp(st_jmp, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static uint64_t st_stamp(size_t i, unsigned long gen)
+{
+	return stamp(i) ^ ((uint64_t)gen << 40);
+}
+
+/* Stamp huge page @k through the plain mapping with its generation. */
+static void st_fill(size_t k)
+{
+	size_t per = st_hs / pagesize, i;
+
+	for (i = k * per; i < (k + 1) * per; i++) {
+		uint64_t *w = (uint64_t *)(st_plain + i * pagesize);
+
+		w[0] = st_stamp(i, st_gen[k]);
+		w[pagesize / sizeof(*w) - 1] = ~st_stamp(i, st_gen[k]);
+	}
+}
+
+/*
+ * Copy @len bytes between @buf and piece @i onwards of the split mapping
+ * (@to_map: buf -> mapping); a SIGBUS (a piece not mapped) redoes it
+ * through the plain mapping. Returns whether it fell back.
+ */
+static bool st_copy(size_t i, void *buf, size_t len, bool to_map)
+{
+	char *m = st_split + i * pagesize;
+	bool fell = false;
+
+	if (sigsetjmp(st_jmp, 1)) {
+		__atomic_store_n(&st_armed, false, __ATOMIC_RELAXED);
+		m = st_plain + i * pagesize;
+		fell = true;
+		__atomic_add_fetch(&st_fallbacks, 1, __ATOMIC_RELAXED);
+	} else {
+		__atomic_store_n(&st_armed, true, __ATOMIC_RELAXED);
+	}
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (to_map)
+		memcpy(m, buf, len);
+	else
+		memcpy(buf, m, len);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&st_armed, false, __ATOMIC_RELAXED);
+	return fell;
+}
+
+static void fill_buf(uint64_t *b, size_t len, uint64_t v)
+{
+	size_t i;
+
+	for (i = 0; i < len / sizeof(*b); i++)
+		b[i] = v ^ i;
+}
+
+static size_t bad_word(const uint64_t *b, size_t len, uint64_t v)
+{
+	size_t i;
+
+	for (i = 0; i < len / sizeof(*b); i++)
+		if (b[i] != (v ^ i))
+			return i;
+	return (size_t)-1;
+}
+
+/* Do the pinned pages (PIN_LONGTERM_TEST_READ) hold pattern @v? */
+static void st_dev_check(int fd, uint64_t *buf, size_t len, uint64_t v,
+			 long me, size_t first, const char *what)
+{
+	__u64 ubuf = (unsigned long)buf;
+	size_t bad;
+
+	memset(buf, 0, len);
+	if (ioctl(fd, PIN_LONGTERM_TEST_READ, &ubuf)) {
+		st_report(st_errors, "pinner %ld: PIN_LONGTERM_TEST_READ: %s\n",
+			  me, strerror(errno));
+		return;
+	}
+	bad = bad_word(buf, len, v);
+	if (bad != (size_t)-1)
+		st_report(st_lost, "pinner %ld: %s: piece %zu word %zu\n", me, what,
+			  first, bad);
+}
+
+static void *st_pinner(void *arg)
+{
+	long me = (long)arg;
+	uint64_t seed = st_seed + me, v;
+	size_t groups = st_pieces / ST_GROUP, g, first, n, len, j, bad;
+	int fd = open(GUP_TEST_FILE, O_RDWR), err;
+	uint64_t *buf = malloc(ST_GROUP * pagesize);
+	__u64 ubuf = (unsigned long)buf;
+	bool fast;
+
+	if (fd < 0 || !buf) {
+		st_report(st_errors, "pinner %ld: setup: %s\n", me, strerror(errno));
+		return NULL;
+	}
+	while (!st_stopping()) {
+		struct pin_longterm_test args = { 0 };
+
+		/* An even group of ours. */
+		g = (st_rnd(&seed) % (groups / (2 * ST_PINNERS)) * ST_PINNERS + me) * 2;
+		first = g * ST_GROUP + st_rnd(&seed) % ST_GROUP;
+		n = 1 + st_rnd(&seed) % (ST_GROUP - first % ST_GROUP);
+		len = n * pagesize;
+		for (j = 0; j < n; j++) {
+			err = uffd_continue(st_uffd, st_split + (first + j) * pagesize,
+					    pagesize);
+			if (err && err != EEXIST && err != EFAULT && err != EAGAIN)
+				st_report(st_errors, "pinner %ld: CONTINUE: %s\n", me,
+					  strerror(err));
+		}
+		fast = st_rnd(&seed) & 1;
+		args.addr = (unsigned long)(st_split + first * pagesize);
+		args.size = len;
+		args.flags = PIN_LONGTERM_TEST_FLAG_USE_WRITE |
+			     (fast ? PIN_LONGTERM_TEST_FLAG_USE_FAST : 0);
+		pthread_rwlock_rdlock(&st_lock);
+		if (ioctl(fd, PIN_LONGTERM_TEST_START, &args)) {
+			/* A piece unmapped again (EFAULT in SIGBUS mode). */
+			if (errno != EFAULT)
+				st_report(st_errors, "pinner %ld: pin: %s\n", me,
+					  strerror(errno));
+			__atomic_add_fetch(&st_pin_fail, 1, __ATOMIC_RELAXED);
+			pthread_rwlock_unlock(&st_lock);
+			continue;
+		}
+		/* CPU -> device. */
+		v = st_rnd(&seed);
+		fill_buf(buf, len, v);
+		st_copy(first, buf, len, true);
+		st_dev_check(fd, buf, len, v, me, first, "device misses a CPU write");
+		/* Device -> CPU, through the split mapping. */
+		v = st_rnd(&seed);
+		fill_buf(buf, len, v);
+		if (ioctl(fd, PIN_LONGTERM_TEST_WRITE, &ubuf))
+			st_report(st_errors, "pinner %ld: PIN_LONGTERM_TEST_WRITE: %s\n",
+				  me, strerror(errno));
+		memset(buf, 0, len);
+		st_copy(first, buf, len, false);
+		bad = bad_word(buf, len, v);
+		if (bad != (size_t)-1)
+			st_report(st_lost, "pinner %ld: CPU misses device write: %zu/%zu\n",
+				  me, first, bad);
+		pthread_rwlock_unlock(&st_lock);
+
+		/* Hold the pin while punch-holes and collapses race. */
+		usleep(st_rnd(&seed) % 1000);
+		st_dev_check(fd, buf, len, v, me, first, "pinned pages lost a device write");
+		if (ioctl(fd, PIN_LONGTERM_TEST_STOP))
+			st_report(st_errors, "pinner %ld: unpin: %s\n", me, strerror(errno));
+		__atomic_add_fetch(&st_rounds[me], 1, __ATOMIC_RELAXED);
+	}
+	close(fd);
+	free(buf);
+	return NULL;
+}
+
+static void *st_continuer(void *arg)
+{
+	uint64_t seed = st_seed + 10, w[2];
+	size_t per = st_hs / pagesize, i, len;
+	unsigned long gen;
+	int err;
+
+	(void)arg;
+	while (!st_stopping()) {
+		i = st_rnd(&seed) % st_pieces;
+		len = pagesize;
+		switch (st_rnd(&seed) % 64) {
+		case 0:		/* the whole huge page */
+			i -= i % per;
+			len = st_hs;
+			break;
+		case 1:		/* a 2 MiB piece of a 1 GiB page */
+			if (st_hs > SZ_2M) {
+				i -= i % (SZ_2M / pagesize);
+				len = SZ_2M;
+			}
+			break;
+		}
+		err = uffd_continue(st_uffd, st_split + i * pagesize, len);
+		if (err && err != EEXIST && err != EFAULT && err != EAGAIN)
+			st_report(st_errors, "CONTINUE of %zu bytes at piece %zu: %s\n",
+				  len, i, strerror(err));
+		if (st_rnd(&seed) % 8 == 0) {
+			/* A stamped piece (odd group) reads its generation. */
+			i = (i / ST_GROUP) | 1;
+			i = i * ST_GROUP + st_rnd(&seed) % ST_GROUP;
+			if (i >= st_pieces)
+				continue;
+			pthread_rwlock_rdlock(&st_lock);
+			gen = st_gen[i / per];
+			st_copy(i, w, sizeof(w[0]), false);
+			if (w[0] != st_stamp(i, gen))
+				st_report(st_lost, "piece %zu: %#llx, not generation %lu\n",
+					  i, (unsigned long long)w[0], gen);
+			pthread_rwlock_unlock(&st_lock);
+		}
+		__atomic_add_fetch(&st_rounds[2], 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void *st_gup(void *arg)
+{
+	uint64_t seed = st_seed + 20;
+	int fd = open(GUP_TEST_FILE, O_RDWR);
+	size_t first, n;
+
+	(void)arg;
+	if (fd < 0)
+		return NULL;
+	while (!st_stopping()) {
+		struct gup_test gup = { 0 };
+		unsigned long cmd = PIN_FAST_BENCHMARK;
+		uint64_t r = st_rnd(&seed);
+
+		first = st_rnd(&seed) % st_pieces;
+		n = 1 + st_rnd(&seed) % 512;
+		if (first + n > st_pieces)
+			n = st_pieces - first;
+		gup.addr = (unsigned long)((r & 1 ? st_plain : st_split) +
+					   first * pagesize);
+		gup.size = n * pagesize;
+		gup.nr_pages_per_call = 1 + st_rnd(&seed) % 64;
+		gup.gup_flags = FOLL_WRITE_FLAG;
+		if (r & 2)
+			gup.gup_flags |= FOLL_LONGTERM_FLAG;
+		if (r & 4)
+			gup.gup_flags |= FOLL_NOFAULT_FLAG;
+		else if (r & 8)
+			cmd = PIN_BASIC_TEST;
+		/* Partial pins over unmapped pieces are fine; EINVAL is ours. */
+		if (ioctl(fd, cmd, &gup) && errno == EINVAL)
+			st_report(st_errors, "gup_test %#lx flags %#x: EINVAL\n", cmd,
+				  gup.gup_flags);
+		__atomic_add_fetch(&st_gup_calls, 1, __ATOMIC_RELAXED);
+	}
+	close(fd);
+	return NULL;
+}
+
+static void *st_collapser(void *arg)
+{
+	uint64_t seed = st_seed + 30;
+	size_t k;
+	int err;
+
+	(void)arg;
+	while (!st_stopping()) {
+		usleep(2000 + st_rnd(&seed) % 20000);
+		if (st_rnd(&seed) % 4 == 0) {
+			k = st_rnd(&seed) % st_npages;
+			if (madvise(st_split + k * st_hs, st_hs, MADV_DONTNEED))
+				st_report(st_errors, "MADV_DONTNEED: %s\n", strerror(errno));
+			continue;
+		}
+		err = collapse(st_split, st_npages * st_hs);
+		if (err)
+			st_report(st_errors, "MADV_COLLAPSE: %s\n", strerror(err));
+		__atomic_add_fetch(&st_rounds[3], 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void *st_puncher(void *arg)
+{
+	uint64_t seed = st_seed + 40;
+	unsigned long pause = st_hs > SZ_2M ? 500000 : 5000;
+	size_t k;
+
+	(void)arg;
+	while (!st_stopping()) {
+		usleep(pause + st_rnd(&seed) % (4 * pause));
+		k = st_rnd(&seed) % st_npages;
+		pthread_rwlock_wrlock(&st_lock);
+		if (fallocate(st_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			      k * st_hs, st_hs))
+			st_report(st_errors, "punch hole: %s\n", strerror(errno));
+		/* Orphans may hold the pool until their pins go. */
+		while (fallocate(st_fd, 0, k * st_hs, st_hs)) {
+			if ((errno != ENOSPC && errno != ENOMEM) || st_stopping()) {
+				st_report(st_errors, "fallocate: %s\n", strerror(errno));
+				break;
+			}
+			usleep(1000);
+		}
+		st_gen[k]++;
+		st_fill(k);
+		pthread_rwlock_unlock(&st_lock);
+		__atomic_add_fetch(&st_rounds[4], 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static long summary_value(const char *key)
+{
+	char line[256];
+	size_t len = strlen(key);
+	long v = -1;
+	FILE *f = fopen(PPT_DIR "/summary", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == '=')
+			v = strtol(line + len + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+static void run_stress(size_t hs, unsigned long secs)
+{
+	static void *(*const fns[])(void *) = {
+		st_pinner, st_pinner, st_continuer, st_gup, st_collapser, st_puncher,
+	};
+	unsigned long nfree = free_pages(hs), t, k, nfree_end = 0;
+	long bad0 = summary_value("bad_unpins"), freed0 = summary_value("freed_pinned");
+	bool tracker = bad0 >= 0, events_ok = true, pins_ok = true;
+	struct sigaction sa = { .sa_handler = st_on_sigbus };
+	pthread_rwlockattr_t attr;
+	const char *skip = skip_all;
+	struct pin_balance b;
+	pthread_t th[6];
+	char reason[128];
+	struct hgm h;
+	int i, recs;
+
+	if (!skip && gup_fd < 0)
+		skip = "no " GUP_TEST_FILE " (CONFIG_GUP_TEST)";
+	st_npages = hs == SZ_2M ? 2 : 1;	/* struct hgm has two pfns */
+	if (!skip && nfree < st_npages + 1) {
+		snprintf(reason, sizeof(reason), "%lu free %zu kB pages, need %zu",
+			 nfree, hs >> 10, st_npages + 1);
+		skip = reason;
+	}
+	if (!skip && !secs)
+		skip = "no time for it (-t)";
+	if (skip) {
+		for (i = 0; i < 3; i++)
+			ksft_test_result_skip("stress (%zu kB): %s\n", hs >> 10, skip);
+		return;
+	}
+	if (!hgm_setup(&h, hs, st_npages, UFFD_FEATURE_SIGBUS)) {
+		for (i = 0; i < 3; i++)
+			ksft_test_result_fail("stress (%zu kB): setup\n", hs >> 10);
+		return;
+	}
+	st_hs = hs;
+	st_pieces = h.len / pagesize;
+	st_split = h.p;
+	st_fd = h.fd;
+	st_uffd = h.uffd;
+	st_secs = secs;
+	st_stop = false;
+	memset(st_gen, 0, sizeof(st_gen));
+	memset(st_rounds, 0, sizeof(st_rounds));
+	st_fallbacks = 0;
+	st_pin_fail = 0;
+	st_gup_calls = 0;
+	st_lost = 0;
+	st_errors = 0;
+	st_plain = map_at(h.len, hs, MAP_SHARED, h.fd, hs);
+	if (!st_plain) {
+		hgm_teardown(&h);
+		for (i = 0; i < 3; i++)
+			ksft_test_result_fail("stress (%zu kB): second mapping\n", hs >> 10);
+		return;
+	}
+	for (k = 0; k < st_npages; k++)
+		st_fill(k);
+	sigaction(SIGBUS, &sa, NULL);
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&st_lock, &attr);
+	ksft_print_msg("stress (%zu kB): %lu s, seed %lu, %zu huge pages, tracker %s, %lu free\n",
+		       hs >> 10, secs, st_seed, st_npages, tracker ? "on" : "off", nfree);
+	balance_start(&b);
+
+	for (i = 0; i < 6; i++)
+		pthread_create(&th[i], NULL, fns[i], (void *)(long)i);
+	for (t = 0; t < secs; t++) {
+		sleep(1);
+		if (tracker && events_ok &&
+		    (summary_value("bad_unpins") != bad0 ||
+		     summary_value("freed_pinned") != freed0)) {
+			ksft_print_msg("%lu s: bad_unpins %ld -> %ld, freed_pinned %ld -> %ld\n",
+				       t + 1, bad0, summary_value("bad_unpins"), freed0,
+				       summary_value("freed_pinned"));
+			events_ok = false;
+		}
+		if ((t + 1) % 10 == 0 || t + 1 == secs) {
+			ksft_print_msg("%lu s: pins %lu+%lu (%lu refused), CONTINUE %lu, gup %lu\n",
+				       t + 1, st_rounds[0], st_rounds[1], st_pin_fail,
+				       st_rounds[2], st_gup_calls);
+			ksft_print_msg("%lu s: collapse %lu, punch %lu, fallback %lu\n",
+				       t + 1, st_rounds[3], st_rounds[4], st_fallbacks);
+		}
+	}
+	__atomic_store_n(&st_stop, true, __ATOMIC_RELAXED);
+	for (i = 0; i < 6; i++)
+		pthread_join(th[i], NULL);
+	signal(SIGBUS, SIG_DFL);
+	pthread_rwlock_destroy(&st_lock);
+	munmap(st_plain, h.len);
+	hgm_teardown(&h);
+
+	ksft_test_result(!st_lost && !st_errors && st_rounds[0] + st_rounds[1],
+			 "stress (%zu kB): no CPU or device write lost, no unexpected error (%lu pin rounds)\n",
+			 hs >> 10, st_rounds[0] + st_rounds[1]);
+	pins_ok = balance_ok(&b) && events_ok;
+	recs = tracker_records(NULL, 0, NULL);
+	if (recs > 0 || (tracker && summary_value("pinned_pages") > 0)) {
+		ksft_print_msg("tracker: %d records of this process, pinned_pages=%ld\n",
+			       recs, summary_value("pinned_pages"));
+		pins_ok = false;
+	}
+	ksft_test_result(pins_ok, "stress (%zu kB): foll_pin balanced%s\n", hs >> 10,
+			 tracker ? ", tracker empty, no bad_unpins or freed_pinned" :
+			 " (tracker off)");
+	for (i = 0; i < 100; i++) {
+		nfree_end = free_pages(hs);
+		if (nfree_end == nfree)
+			break;
+		usleep(10000);
+	}
+	if (nfree_end != nfree)
+		ksft_print_msg("free_hugepages %lu, was %lu\n", nfree_end, nfree);
+	ksft_test_result(nfree_end == nfree, "stress (%zu kB): free_hugepages back to %lu\n",
+			 hs >> 10, nfree);
+}
+
+/* ---- benchmarks (-b): make bench-hgm -------------------------------- */
+
+/*
+ * Times in ns of CLOCK_MONOTONIC in the guest; make bench-hgm boots with
+ * QEMU -icount shift=0, where one guest instruction is one ns, so they
+ * are instruction counts. Each row prints "BENCH <row> <value> <unit>";
+ * ci/bench-hgm.sh takes medians over the -r rounds.
+ */
+static uint64_t ns_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct bench_fault {
+	int uffd;
+	char *split, *plain;
+	size_t len;		/* resolved per fault: 4 KiB or the huge page */
+	uint64_t cont_ns;	/* the CONTINUE alone, of the last fault */
+	bool stop;
+};
+
+/* A VMM's post-copy handler: "receive" the data (memset), CONTINUE. */
+static void *bench_fault_thread(void *arg)
+{
+	struct bench_fault *bf = arg;
+	struct pollfd pfd = { .fd = bf->uffd, .events = POLLIN };
+	struct uffd_msg msg;
+	unsigned long a;
+	uint64_t t;
+
+	while (!__atomic_load_n(&bf->stop, __ATOMIC_ACQUIRE)) {
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		if (read(bf->uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+		    msg.event != UFFD_EVENT_PAGEFAULT)
+			continue;
+		a = msg.arg.pagefault.address & ~(bf->len - 1);
+		memset(bf->plain + (a - (unsigned long)bf->split), 0x42, bf->len);
+		t = ns_now();
+		if (uffd_continue(bf->uffd, (void *)a, bf->len))
+			ksft_print_msg("bench: CONTINUE in the handler: %s\n",
+				       strerror(errno));
+		bf->cont_ns = ns_now() - t;
+	}
+	return NULL;
+}
+
+/*
+ * First touch of @n pieces (4 KiB) or of the whole huge page (@n = 1,
+ * @len = hs): the latency of each fault as the toucher sees it, and the
+ * CONTINUE's share. Prints medians.
+ */
+static void bench_faults(struct hgm *h, char *plain, size_t len, size_t n,
+			 const char *row)
+{
+	struct bench_fault bf = { .uffd = h->uffd, .split = h->p, .plain = plain,
+				  .len = len };
+	uint64_t *lat = calloc(n, sizeof(*lat)), *cont = calloc(n, sizeof(*cont)), t;
+	size_t per = h->hs / pagesize, i, k;
+	pthread_t th;
+
+	pthread_create(&th, NULL, bench_fault_thread, &bf);
+	for (k = 0; k < n; k++) {
+		i = len == pagesize ? (k * 7919) % per : 0;
+		t = ns_now();
+		(void)__atomic_load_n(h->p + i * pagesize, __ATOMIC_RELAXED);
+		lat[k] = ns_now() - t;
+		cont[k] = bf.cont_ns;
+		if (len != pagesize)
+			madvise(h->p, h->hs, MADV_DONTNEED);
+	}
+	__atomic_store_n(&bf.stop, true, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	qsort(lat, n, sizeof(*lat), cmp_u64);
+	qsort(cont, n, sizeof(*cont), cmp_u64);
+	ksft_print_msg("BENCH %s_fault %llu ns\n", row, (unsigned long long)lat[n / 2]);
+	ksft_print_msg("BENCH %s_fault_continue %llu ns\n", row,
+		       (unsigned long long)cont[n / 2]);
+	free(lat);
+	free(cont);
+}
+
+/*
+ * Long-term pins of @len at @p, get and put in ns: gup_test
+ * PIN_LONGTERM_BENCHMARK (pin_user_pages(FOLL_LONGTERM), GUP-slow) and
+ * PIN_FAST_BENCHMARK with FOLL_LONGTERM (pin_user_pages_fast(), what
+ * ib_umem_get() and vfio use), 512 pages per call.
+ */
+static void bench_pin(const char *p, size_t len, const char *row)
+{
+	static const struct { unsigned long cmd; unsigned int flags; const char *name; } k[] = {
+		{ PIN_LONGTERM_BENCHMARK, 0x01, "pin" },	/* FOLL_WRITE */
+		{ PIN_FAST_BENCHMARK, 0x101, "pinfast" },	/* | FOLL_LONGTERM */
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(k); i++) {
+		struct gup_test g = {
+			.addr = (unsigned long)p, .size = len,
+			.nr_pages_per_call = 512, .gup_flags = k[i].flags,
+		};
+
+		if (ioctl(gup_fd, k[i].cmd, &g)) {
+			ksft_print_msg("bench: %s: %s\n", k[i].name, strerror(errno));
+			continue;
+		}
+		ksft_print_msg("BENCH %s_%s_get %llu ns\n", k[i].name, row,
+			       (unsigned long long)g.get_delta_usec * 1000);
+		ksft_print_msg("BENCH %s_%s_put %llu ns\n", k[i].name, row,
+			       (unsigned long long)g.put_delta_usec * 1000);
+	}
+}
+
+/*
+ * One round on one @hs page: CONTINUE all of it by 4 KiB pieces, pin it
+ * long-term (4 KiB leaves), MADV_COLLAPSE it, pin it again (hstate-level
+ * entry), then unmap and CONTINUE it whole; then first-touch faults, 4 KiB
+ * and whole. Returns false if something did not work.
+ */
+static bool bench_round(size_t hs, const char *sz)
+{
+	size_t per = hs / pagesize, i;
+	char row[64], *plain;
+	uint64_t t;
+	struct hgm h;
+	bool ok = true;
+	int err = 0;
+
+	if (!hgm_setup(&h, hs, 1, 0))
+		return false;
+	plain = map_at(hs, hs, MAP_SHARED, h.fd, hs);
+	if (!plain) {
+		hgm_teardown(&h);
+		return false;
+	}
+	t = ns_now();
+	for (i = 0; i < per && !err; i++)
+		err = uffd_continue(h.uffd, h.p + i * pagesize, pagesize);
+	t = ns_now() - t;
+	if (err) {
+		ksft_print_msg("bench: 4 KiB CONTINUE: %s\n", strerror(err));
+		ok = false;
+		goto out;
+	}
+	ksft_print_msg("BENCH continue_4k_all_%s %llu ns\n", sz, (unsigned long long)t);
+	snprintf(row, sizeof(row), "%s_split", sz);
+	bench_pin(h.p, hs, row);
+	t = ns_now();
+	err = collapse(h.p, hs);
+	t = ns_now() - t;
+	if (err) {
+		ksft_print_msg("bench: MADV_COLLAPSE: %s\n", strerror(err));
+		ok = false;
+		goto out;
+	}
+	ksft_print_msg("BENCH collapse_%s %llu ns\n", sz, (unsigned long long)t);
+	snprintf(row, sizeof(row), "%s_whole", sz);
+	bench_pin(h.p, hs, row);
+	madvise(h.p, hs, MADV_DONTNEED);
+	t = ns_now();
+	err = uffd_continue(h.uffd, h.p, hs);
+	t = ns_now() - t;
+	if (err) {
+		ksft_print_msg("bench: whole CONTINUE: %s\n", strerror(err));
+		ok = false;
+		goto out;
+	}
+	ksft_print_msg("BENCH continue_whole_%s %llu ns\n", sz, (unsigned long long)t);
+	madvise(h.p, hs, MADV_DONTNEED);
+	snprintf(row, sizeof(row), "4k_in_%s", sz);
+	bench_faults(&h, plain, pagesize, 64, row);
+	madvise(h.p, hs, MADV_DONTNEED);
+	snprintf(row, sizeof(row), "whole_%s", sz);
+	bench_faults(&h, plain, hs, hs > SZ_2M ? 1 : 16, row);
+out:
+	munmap(plain, hs);
+	hgm_teardown(&h);
+	return ok;
+}
+
+static void run_bench(int rounds)
+{
+	size_t sizes[] = { SZ_2M, SZ_1G };
+	static const char * const names[] = { "2m", "1g" };
+	int r, i;
+
+	for (i = 0; i < 2; i++) {
+		const char *why = skip_all;
+
+		if (!why && gup_fd < 0)
+			why = "no " GUP_TEST_FILE;
+		if (!why && !free_pages(sizes[i]))
+			why = "no free huge page";
+		for (r = 0; r < rounds && !why; r++)
+			if (!bench_round(sizes[i], names[i]))
+				why = "a step failed";
+		if (why)
+			ksft_test_result_skip("bench (%zu kB): %s\n", sizes[i] >> 10, why);
+		else
+			ksft_test_result_pass("bench (%zu kB): %d rounds\n", sizes[i] >> 10,
+					      rounds);
+	}
+}
+
 /* Is MADV_SPLIT known at all? EINVAL on a valid range means no. */
 static void probe(void)
 {
@@ -2522,16 +3269,52 @@ static void run_movable(void)
 
 int main(int argc, char **argv)
 {
-	bool movable = argc > 1 && !strcmp(argv[1], "-m");
+	bool movable = false, stress = false, bench = false;
+	unsigned long secs = 60, secs_1g = 0;
+	int opt, rounds = 3;
 
+	st_seed = time(NULL) ^ getpid();
+	while ((opt = getopt(argc, argv, "mst:S:br:")) != -1) {
+		switch (opt) {
+		case 'b':
+			bench = true;
+			break;
+		case 'r':
+			rounds = atoi(optarg);
+			break;
+		case 'm':
+			movable = true;
+			break;
+		case 's':
+			stress = true;
+			break;
+		case 't':
+			secs = strtoul(optarg, NULL, 0);
+			break;
+		case 'S':
+			st_seed = strtoul(optarg, NULL, 0);
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-m | -s [-t SECS] [-S SEED] | -b [-r N]]\n",
+				argv[0]);
+			return KSFT_FAIL;
+		}
+	}
 	pagesize = getpagesize();
 	ksft_print_header();
 	if (movable)
 		ksft_set_plan(2);
+	else if (stress)
+		ksft_set_plan(6);
+	else if (bench)
+		ksft_set_plan(2);
 	else
 		ksft_set_plan(2 * (NR_HCASES + NR_HGM_CASES + NR_PIN_CASES +
 				    NR_MF_CASES) + 1 + 1);
-	srandom(getpid());
+	if (stress)
+		ksft_print_msg("seed %lu (-S %lu replays the choices, not the timing)\n",
+			       st_seed, st_seed);
+	srandom(stress ? st_seed : (unsigned long)getpid());
 
 	pagemap_fd = open("/proc/self/pagemap", O_RDONLY);
 	if (pagemap_fd < 0)
@@ -2545,6 +3328,18 @@ int main(int argc, char **argv)
 		ksft_print_msg("%s\n", skip_all);
 	if (movable) {
 		run_movable();
+		ksft_finished();
+	}
+	if (bench) {
+		run_bench(rounds);
+		ksft_finished();
+	}
+	if (stress) {
+		/* -t is the whole run: half of it on 1 GiB pages if there are two. */
+		if (free_pages(SZ_1G) >= 2)
+			secs_1g = secs / 2;
+		run_stress(SZ_2M, secs - secs_1g);
+		run_stress(SZ_1G, secs_1g);
 		ksft_finished();
 	}
 

@@ -17,7 +17,11 @@
  * input (unmapped, PROT_NONE, a writable shared mapping of a file that
  * needs writeback, zero length, an address range that overflows); an MR
  * on an msharefs region (CONFIG_MSHARE) shared with another process,
- * through MSHAREFS_UNMAP, deregistration and SIGKILL.
+ * through MSHAREFS_UNMAP, deregistration and SIGKILL; an MR
+ * over a HugeTLB page mapped at 4 KiB (CONFIG_HUGETLB_HGM: MADV_SPLIT and
+ * 4 KiB UFFDIO_CONTINUEs; a 1 GiB page if two are free, else 2 MiB) taking
+ * RDMA WRITEs from a peer QP, then punch-hole while registered: the
+ * pinned orphan serves the device until dereg returns it to the pool.
  *
  * Needs root, an rxe device (default rxe0, GID index 0: -d, -g) and, for
  * the file case, a 9p file system mounted writable at /run/scratch (-f).
@@ -42,7 +46,11 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/memfd.h>
+#include <linux/userfaultfd.h>
 #include <infiniband/verbs.h>
 #include <linux/msharefs.h>
 
@@ -1404,6 +1412,291 @@ static void test_mshare(void)
 	if (umount(ms_root))
 		ksft_print_msg("umount %s: %s\n", ms_root, strerror(errno));
 	rmdir(ms_root);
+/* ---- HugeTLB high-granularity mapping (CONFIG_HUGETLB_HGM) ---------- */
+
+#ifndef MADV_SPLIT
+#define MADV_SPLIT	26
+#endif
+#define SZ_2M		(2UL * 1024 * 1024)
+#define SZ_1G		(1024UL * 1024 * 1024)
+
+static unsigned long free_huge(size_t hs)
+{
+	char path[128];
+	unsigned long n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path),
+		 "/sys/kernel/mm/hugepages/hugepages-%zukB/free_hugepages", hs >> 10);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%lu", &n) != 1)
+		n = 0;
+	fclose(f);
+	return n;
+}
+
+static int uffd_continue(int uffd, char *p, size_t len)
+{
+	struct uffdio_continue c = {
+		.range = { .start = (uintptr_t)p, .len = len },
+	};
+
+	return ioctl(uffd, UFFDIO_CONTINUE, &c) ? errno : 0;
+}
+
+struct hgm_area {
+	size_t hs, off, len;	/* huge page size; the MR's range in it */
+	int fd, uffd;
+	char *map;		/* the split mapping, hs aligned */
+	unsigned long pfn;	/* of the huge page */
+};
+
+/*
+ * A hugetlb memfd of one @hs page, filled with 0x11 through a mapping that
+ * is gone again, mapped shared, MADV_SPLIT, registered for minor faults
+ * (SIGBUS mode: nothing blocks); then every 4 KiB piece of the MR's range
+ * CONTINUEd, in random order. NULL and a skip reason in @why, or a failure.
+ */
+static bool hgm_area_make(struct hgm_area *a, size_t hs, const char **why)
+{
+	struct uffdio_api api = {
+		.api = UFFD_API,
+		.features = UFFD_FEATURE_MINOR_HUGETLBFS | UFFD_FEATURE_SIGBUS,
+	};
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MINOR };
+	size_t n, i, j, t, *order;
+	char *raw, *q;
+	int shift = __builtin_ctzl(hs);
+
+	memset(a, 0, sizeof(*a));
+	a->hs = hs;
+	a->uffd = -1;
+	/* 1 GiB: 4 MiB across two 2 MiB boundaries; 2 MiB: all of it. */
+	a->off = hs > SZ_2M ? hs / 2 - SZ_2M / 2 : 0;
+	a->len = hs > SZ_2M ? 2 * SZ_2M : hs;
+	a->fd = memfd_create("rdma_pin_hgm", MFD_HUGETLB | (shift << MFD_HUGE_SHIFT));
+	if (a->fd < 0 || ftruncate(a->fd, hs)) {
+		*why = "no hugetlb memfd of that size";
+		return false;
+	}
+	raw = mmap(NULL, 2 * hs, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		   -1, 0);
+	if (raw == MAP_FAILED)
+		return false;
+	q = (char *)(((uintptr_t)raw + hs - 1) & ~(hs - 1));
+	munmap(raw, 2 * hs);
+	if (mmap(q, hs, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, a->fd, 0) == MAP_FAILED) {
+		*why = "cannot map the huge page";
+		return false;
+	}
+	memset(q + a->off, 0x11, a->len);
+	get_pfns(getpid(), q, 1, &a->pfn);
+	munmap(q, hs);
+	a->map = mmap(q, hs, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, a->fd, 0);
+	if (a->map == MAP_FAILED || !a->pfn) {
+		a->map = NULL;
+		return false;
+	}
+	if (madvise(a->map, hs, MADV_SPLIT)) {
+		if (errno == EINVAL)
+			*why = "MADV_SPLIT: EINVAL (no CONFIG_HUGETLB_HGM)";
+		else
+			ksft_print_msg("MADV_SPLIT: %s\n", strerror(errno));
+		return false;
+	}
+	a->uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	reg.range.start = (uintptr_t)a->map;
+	reg.range.len = hs;
+	if (a->uffd < 0 || ioctl(a->uffd, UFFDIO_API, &api) ||
+	    ioctl(a->uffd, UFFDIO_REGISTER, &reg)) {
+		ksft_print_msg("userfaultfd minor registration: %s\n", strerror(errno));
+		return false;
+	}
+	n = a->len / pagesize;
+	order = malloc(n * sizeof(*order));
+	if (!order)
+		return false;
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	for (i = n - 1; i > 0; i--) {
+		j = random() % (i + 1);
+		t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+	for (i = 0; i < n; i++) {
+		int err = uffd_continue(a->uffd, a->map + a->off + order[i] * pagesize,
+					pagesize);
+
+		if (err) {
+			ksft_print_msg("UFFDIO_CONTINUE of piece %zu: %s\n", order[i],
+				       strerror(err));
+			free(order);
+			return false;
+		}
+	}
+	free(order);
+	return true;
+}
+
+static void hgm_area_free(struct hgm_area *a)
+{
+	if (a->map)
+		munmap(a->map, a->hs);
+	if (a->uffd >= 0)
+		close(a->uffd);
+	if (a->fd >= 0)
+		close(a->fd);
+}
+
+static bool all_bytes(const char *p, size_t len, int want, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != (char)want) {
+			ksft_print_msg("%s: byte %zu is 0x%02x, expected 0x%02x\n", what, i,
+				       p[i] & 0xff, want & 0xff);
+			return false;
+		}
+	return true;
+}
+
+/*
+ * An MR over 4 KiB mappings of a huge page (MADV_SPLIT + 4 KiB
+ * UFFDIO_CONTINUEs; a 1 GiB page when two are free, else 2 MiB): the
+ * registration pins exactly its pages (the folio's pfn + index, listed by
+ * the tracker), a peer QP's RDMA WRITE lands and reads back through the
+ * split mapping, an RDMA READ sees the CPU's writes. Then punch-hole while
+ * registered: the mapping goes, the pinned orphan stays out of the pool
+ * and keeps serving RDMA WRITE and READ until dereg, which returns it to
+ * the pool; pins balanced, the tracker empty.
+ */
+static void test_hgm(void)
+{
+	size_t hs = free_huge(SZ_1G) >= 2 ? SZ_1G : SZ_2M, n, i;
+	static unsigned long pfns[2 * MAX_REC], pfn1[MAX_REC];
+	const char *why = NULL;
+	struct ibv_mr *mr = NULL, *smr = NULL;
+	unsigned long nfree0 = free_huge(hs), nfree;
+	struct hgm_area a;
+	struct pins p0;
+	struct loop l;
+	bool ok = true, ok2 = true;
+	char *src, *dst;
+
+	if (nfree0 < 1) {
+		ksft_test_result_skip("HGM MR: no free huge pages\n");
+		ksft_test_result_skip("HGM MR: punch-hole while registered: no free huge pages\n");
+		return;
+	}
+	if (!hgm_area_make(&a, hs, &why)) {
+		hgm_area_free(&a);
+		if (why) {
+			ksft_test_result_skip("HGM MR (%zu kB page): %s\n", hs >> 10, why);
+			ksft_test_result_skip("HGM MR, punch-hole while registered: %s\n", why);
+		} else {
+			ksft_test_result_fail("HGM MR (%zu kB page): setup\n", hs >> 10);
+			ksft_test_result_skip("HGM MR, punch-hole while registered: no setup\n");
+		}
+		return;
+	}
+	n = a.len / pagesize;
+	dst = a.map + a.off;
+	src = map_mem(ANON, a.len, 0);
+	if (!src || loop_create(&l)) {
+		ksft_test_result_fail("HGM MR: QP setup: %s\n", strerror(errno));
+		ksft_test_result_skip("HGM MR, punch-hole while registered: setup failed\n");
+		hgm_area_free(&a);
+		return;
+	}
+	ksft_print_msg("HGM MR: %zu KiB at +%zu KiB of a %zu kB page, %zu 4 KiB CONTINUEs\n",
+		       a.len >> 10, a.off >> 10, hs >> 10, n);
+	read_pins(&p0);
+	mr = ibv_reg_mr(pd, dst, a.len, ACCESS_RW);
+	smr = ibv_reg_mr(pd, src, a.len, ACCESS_RW);
+	if (!mr || !smr) {
+		ksft_test_result_fail("HGM MR: ibv_reg_mr: %s\n", strerror(errno));
+		ksft_test_result_skip("HGM MR, punch-hole while registered: no MR\n");
+		if (mr)
+			ibv_dereg_mr(mr);
+		if (smr)
+			ibv_dereg_mr(smr);
+		loop_destroy(&l);
+		hgm_area_free(&a);
+		return;
+	}
+	ok &= pins_moved("registered", &p0, 2 * n, 0);
+	/* The MR's pages: the huge page's pfn + index, then the source's. */
+	get_pfns(getpid(), dst, n, pfn1);
+	for (i = 0; i < n; i++) {
+		pfns[i] = a.pfn + (a.off / pagesize) + i;
+		if (pfn1[i] != pfns[i]) {
+			ksft_print_msg("piece %zu mapped at pfn 0x%lx, expected 0x%lx\n", i,
+				       pfn1[i], pfns[i]);
+			ok = false;
+			break;
+		}
+	}
+	get_pfns(getpid(), src, n, pfns + n);
+	ok &= tracker_lists("HGM MR registered", getpid(), pfns, 2 * n, "rdma_pin");
+	/* Peer QP writes into the MR; the CPU reads it through the 4 KiB mappings. */
+	memset(src, 0x5c, a.len);
+	if (rdma_op(&l, IBV_WR_RDMA_WRITE, src, smr, dst, mr, a.len))
+		ok = false;
+	ok &= all_bytes(dst, a.len, 0x5c, "RDMA WRITE, read through the split mapping");
+	/* The CPU writes; the device reads it. */
+	memset(dst, 0x3a, a.len);
+	ok &= mr_reads(&l, mr, src, smr, a.len, 0x3a);
+	ksft_test_result(ok, "HGM MR (%zu kB page, %zu 4 KiB CONTINUEs): %s\n", hs >> 10, n,
+			 "pages pinned, RDMA WRITE lands, READ sees the CPU");
+
+	/* Punch-hole while registered: an orphan, still the device's. */
+	nfree = free_huge(hs);
+	if (fallocate(a.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, hs)) {
+		ksft_print_msg("punch hole: %s\n", strerror(errno));
+		ok2 = false;
+	}
+	get_pfns(getpid(), dst, 1, pfn1);
+	if (pfn1[0]) {
+		ksft_print_msg("still mapped after the punch-hole\n");
+		ok2 = false;
+	}
+	if (free_huge(hs) != nfree) {
+		ksft_print_msg("punch-hole: %lu free huge pages, expected %lu (the MR holds it)\n",
+			       free_huge(hs), nfree);
+		ok2 = false;
+	}
+	memset(src, 0x77, a.len);
+	if (rdma_op(&l, IBV_WR_RDMA_WRITE, src, smr, dst, mr, a.len)) {
+		ksft_print_msg("RDMA WRITE into the orphan failed\n");
+		ok2 = false;
+	}
+	ok2 &= mr_reads(&l, mr, src, smr, a.len, 0x77);
+	ok2 &= tracker_lists("after the punch-hole", getpid(), pfns, 2 * n, "rdma_pin");
+	if (ibv_dereg_mr(mr) || ibv_dereg_mr(smr))
+		ok2 = false;
+	ok2 &= pins_moved("deregistered", &p0, 2 * n, 2 * n);
+	ok2 &= tracker_empty("deregistered", getpid());
+	for (i = 0; i < 100 && free_huge(hs) != nfree + 1; i++)
+		usleep(10000);
+	if (free_huge(hs) != nfree + 1) {
+		ksft_print_msg("dereg: %lu free huge pages, expected %lu\n", free_huge(hs),
+			       nfree + 1);
+		ok2 = false;
+	}
+	loop_destroy(&l);
+	munmap(src, a.len);
+	hgm_area_free(&a);
+	if (free_huge(hs) != nfree0) {
+		ksft_print_msg("at the end: %lu free huge pages, %lu at the start\n",
+			       free_huge(hs), nfree0);
+		ok2 = false;
+	}
+	ksft_test_result(ok2, "HGM MR (%zu kB page), punch-hole while registered: %s\n", hs >> 10,
+			 "the orphan takes RDMA WRITE/READ, back in the pool at dereg");
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -1527,7 +1820,7 @@ int main(int argc, char **argv)
 		test_mshare();
 		goto done;
 	}
-	ksft_set_plan(2 * NR_MEM + 4 + 6 + NR_MSHARE_TESTS);
+	ksft_set_plan(2 * NR_MEM + 4 + 6 + NR_MSHARE_TESTS + 2);
 	for (enum mem_type t = ANON; t < NR_MEM; t++)
 		test_reg_mr(t);
 	test_kill();
@@ -1538,6 +1831,7 @@ int main(int argc, char **argv)
 		test_loopback(t);
 	test_bad_input();
 	test_mshare();
+	test_hgm();
 done:
 	ibv_dealloc_pd(pd);
 	ibv_close_device(ctx);
