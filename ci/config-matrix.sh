@@ -28,12 +28,12 @@ PRISTINE=$("$TOP/ci/pristine.sh" --full) || die "no pristine base tree"
 # refusal, DEBUG_VM for the HGM pin-sum check; x86 has memory failure
 # only with machine-check handling).
 ROW_LIST='
-all|CONFIG_MSHARE=y CONFIG_X86_MCE=y CONFIG_DEBUG_VM=y CONFIG_NUMA=y CONFIG_MIGRATION=y CONFIG_COMPACTION=y CONFIG_MEMORY_FAILURE=y CONFIG_MEMORY_HOTPLUG=y
-notracker|CONFIG_MSHARE=y CONFIG_PAGE_PIN_TRACKER=n CONFIG_PAGE_PIN_TRACKER_KUNIT_TEST=n
-nohgm|CONFIG_MSHARE=y CONFIG_HUGETLB_HGM=n
+all|CONFIG_X86_MCE=y CONFIG_DEBUG_VM=y CONFIG_NUMA=y CONFIG_MIGRATION=y CONFIG_COMPACTION=y CONFIG_MEMORY_FAILURE=y CONFIG_MEMORY_HOTPLUG=y
+notracker|CONFIG_PAGE_PIN_TRACKER=n CONFIG_PAGE_PIN_TRACKER_KUNIT_TEST=n
+nohgm|CONFIG_HUGETLB_HGM=n
 nomshare|CONFIG_MSHARE=n
 none|CONFIG_MSHARE=n CONFIG_PAGE_PIN_TRACKER=n CONFIG_PAGE_PIN_TRACKER_KUNIT_TEST=n CONFIG_HUGETLB_HGM=n
-nohuge|CONFIG_MSHARE=y CONFIG_TRANSPARENT_HUGEPAGE=n CONFIG_HUGETLBFS=n CONFIG_HUGETLB_HGM=n CONFIG_USERFAULTFD=n CONFIG_GUP_TEST=n
+nohuge|CONFIG_TRANSPARENT_HUGEPAGE=n CONFIG_HUGETLBFS=n CONFIG_HUGETLB_HGM=n CONFIG_USERFAULTFD=n CONFIG_GUP_TEST=n
 '
 
 kmake() { # kmake TREE OBJ ARGS...
@@ -104,9 +104,9 @@ for row in "${rows[@]}"; do
 	pobj=$M/pristine-$name
 	frag=$M/$name.config
 	{
-		grep -v '^#' "$TOP/ci/bisect.config"
-		# mshare needs split PMD locks, which need 4 CPUs or more.
-		echo CONFIG_NR_CPUS=8
+		# The row's options replace those of ci/bisect.config.
+		pat=$(for o in $opts; do echo "^${o%%=*}="; done)
+		grep -v '^#' "$TOP/ci/bisect.config" | grep -v -f <(echo "$pat")
 		for o in $opts; do
 			case "$o" in
 			*=n) echo "# ${o%=n} is not set" ;;
@@ -152,7 +152,10 @@ for row in "${rows[@]}"; do
 		kmake "$SRC" "$obj" W=1 C=2 "$o" >>"$LOG/$name-w1.log" 2>&1
 	done
 	export CCACHE_BASEDIR=$PRISTINE
-	if configure "$PRISTINE" "$pobj" "$frag" &&
+	# The base has none of our options; page_ext.c is built only when
+	# something selects PAGE_EXTENSION (the tracker does).
+	{ cat "$frag"; echo CONFIG_PAGE_EXTENSION=y; } >"$frag.pristine"
+	if configure "$PRISTINE" "$pobj" "$frag.pristine" &&
 		kmake "$PRISTINE" "$pobj" -s prepare >"$LOG/$name-pristine.log" 2>&1; then
 		for o in "${built[@]}"; do
 			[ -f "$PRISTINE/${o%.o}.c" ] || continue
