@@ -615,12 +615,24 @@ def _index(root, path):
         except OSError:
             pass
         idx["dirty"] = False
+    # Only the definitions in this file's scope count: the cache of the
+    # tree also holds the files other runs scanned (other drivers'
+    # directories), and a name found there would make the facts depend on
+    # what ran before (a function unknown here could read as "reads").
+    scope = tuple(_scope(root, path))
     if idx["names"] is None:
+        idx["by_scope"] = {}
+    if scope not in idx["by_scope"]:
         names = {}
         for rel, (stamp, ents) in files.items():
+            d = os.path.dirname(rel) or "."
+            if not any(d == sd or rec and d.startswith(sd + "/")
+                       for (sd, rec) in scope):
+                continue
             for (name, kind, off) in ents:
                 names.setdefault(name, []).append((rel, kind, off))
-        idx["names"] = names
+        idx["by_scope"][scope] = names
+    idx["names"] = idx["by_scope"][scope]
     return idx
 
 
