@@ -88,9 +88,9 @@ build() {	# build ARCH TAG OBJ...: W=1 C=1 log per object in $W/TAG-*.log
 		rm -f "$W/o-$a/$o"
 		log=$W/$t-$(echo "$o" | tr / _).log
 		if mk "$a" -j"$JOBS" W=1 C=1 "$o" > "$log" 2>&1; then
-			echo ok >> "$log.rc"
+			echo ok > "$log.rc"
 		else
-			echo fail >> "$log.rc"
+			echo fail > "$log.rc"
 		fi
 	done
 }
