@@ -42,7 +42,7 @@ notok() {
 skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 
 cases=$(cd "$TESTS" && ls *.c 2>/dev/null | grep -v '\.aux\.c$' | sed 's/\.c$//')
-extra=4
+extra=5
 [ -n "$KSRC" ] && extra=$((extra + 2))
 echo "TAP version 13"
 echo "1..$(( $(echo "$cases" | grep -c .) + extra ))"
@@ -202,6 +202,30 @@ grep -q 'refuse: passed to foo_zero_pages() at line 18, which releases it (foo_z
 	{ good=0; cat "$d/rep2" >> "$tmp/why"; }
 if [ $good = 1 ]; then ok "tree-wide facts: cached, a changed header is read again"
 else notok "tree-wide facts: cached, a changed header is read again"; fi
+
+# Only the definitions in the file's scope count, whatever the cache holds:
+# a run on another directory (net/bar/) caches a bar_hw_queue() that only
+# reads the page; refuse_tree_facts.c, whose scope does not include
+# net/bar/, must still name bar_hw_queue() as unknown.
+: > "$tmp/why"
+d=$tmp/scope; mkdir -p "$d/drv" "$d/net/bar"
+cp "$TESTS/refuse_tree_facts.c" "$TESTS"/refuse_tree_facts.aux.* "$d/drv/"
+cp -a "$TESTS/refuse_tree_facts.tree/." "$d/"
+printf 'int bar_hw_queue(struct page *page)\n{\n\treturn page_to_nid(page);\n}\n' \
+	> "$d/net/bar/bar_hw.c"
+printf 'static int bar_user(unsigned long uaddr)\n{\n\tstruct page *page;\n\n\tif (get_user_pages_fast(uaddr, 1, 0, &page) != 1)\n\t\treturn -EFAULT;\n\tbar_hw_queue(page);\n\tput_page(page);\n\treturn 0;\n}\n' \
+	> "$d/net/bar/bar_user.c"
+good=1
+GUP_FACTS_CACHE=$d/cache spatch_in "$d" gup_to_pin.cocci report \
+	net/bar/bar_user.c > "$d/rep1" 2>> "$tmp/why"
+grep -q 'bar_user.c:5:.*: convert to ' "$d/rep1" ||
+	{ good=0; echo "net/bar/bar_user.c should convert:" >> "$tmp/why"; cat "$d/rep1" >> "$tmp/why"; }
+GUP_FACTS_CACHE=$d/cache spatch_in "$d" gup_to_pin.cocci report \
+	drv/refuse_tree_facts.c > "$d/rep2" 2>> "$tmp/why"
+grep -q 'refuse_tree_facts.c:34:.*unknown: bar_hw_queue(), whose definition is not in' "$d/rep2" ||
+	{ good=0; cat "$d/rep2" >> "$tmp/why"; }
+if [ $good = 1 ]; then ok "tree-wide facts: a cached definition outside the file's scope does not count"
+else notok "tree-wide facts: a cached definition outside the file's scope does not count"; fi
 
 if [ -n "$KSRC" ]; then
 	# NEVER_RELEASE against the definitions in the tree

@@ -311,6 +311,10 @@ def main():
     work = args.keep or tempfile.mkdtemp(prefix="cocci-recall-")
     if args.keep and os.path.exists(work):
         shutil.rmtree(work)
+    # the trees below are made for this run and removed after it: their
+    # facts cache goes with them, not to ~/.cache (one file per tree,
+    # never read again)
+    os.environ.setdefault("GUP_FACTS_CACHE", os.path.join(work, "facts"))
     rev, fwd = os.path.join(work, "rev"), os.path.join(work, "fwd")
     fwf = os.path.join(work, "fwf")
     dirs = set(os.path.dirname(f) for f in files)

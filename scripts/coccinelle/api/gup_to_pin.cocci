@@ -119,7 +119,8 @@ NEVER_RELEASE = INTROSPECT | {
     "flush_dcache_page", "flush_dcache_folio", "flush_anon_page",
     # page state that GUP callers set before the release
     "set_page_dirty", "set_page_dirty_lock", "SetPageDirty",
-    "mark_page_accessed", "lock_page", "unlock_page", "trylock_page",
+    "mark_page_accessed", "folio_mark_accessed", "lock_page", "unlock_page",
+    "trylock_page",
     "folio_mark_dirty", "wait_on_page_writeback",
     # memory and size helpers, logging
     "kfree", "kvfree", "vfree", "memset", "memcpy", "ARRAY_SIZE", "sizeof",
@@ -671,12 +672,24 @@ def _index(root, path):
         except OSError:
             pass
         idx["dirty"] = False
+    # Only the definitions in this file's scope count: the cache of the
+    # tree also holds the files other runs scanned (other drivers'
+    # directories), and a name found there would make the facts depend on
+    # what ran before (a function unknown here could read as "reads").
+    scope = tuple(_scope(root, path))
     if idx["names"] is None:
+        idx["by_scope"] = {}
+    if scope not in idx["by_scope"]:
         names = {}
         for rel, (stamp, ents) in files.items():
+            d = os.path.dirname(rel) or "."
+            if not any(d == sd or rec and d.startswith(sd + "/")
+                       for (sd, rec) in scope):
+                continue
             for (name, kind, off) in ents:
                 names.setdefault(name, []).append((rel, kind, off))
-        idx["names"] = names
+        idx["by_scope"][scope] = names
+    idx["names"] = idx["by_scope"][scope]
     return idx
 
 
@@ -875,6 +888,38 @@ def tree_facts(path, name, idx, depth=0, seen=None):
     return worst
 
 
+# "folio_batch_add(&fbatch, folio)" stores the folio in a batch; when the
+# same function gives the batch to a call that drops the references it
+# holds (drm_gem_put_pages(): drm_gem_check_release_batch(&fbatch), then
+# __folio_batch_release() -> folios_put()), the folio is released, not kept.
+BATCH_ADD = {"folio_batch_add"}
+BATCH_OWN = {"folio_batch_add", "folio_batch_init", "folio_batch_count",
+             "folio_batch_space", "folio_batch_reinit"}
+
+
+def _batch_release(path, body, batch, depth, seen):
+    """The call of body that releases the folios of batch (the first
+    argument of folio_batch_add(), "&fbatch"), or None."""
+    b = batch.strip().lstrip("&").strip()
+    if not IDENT.match(b):
+        return None
+    rx = re.compile(r"^&?\s*%s$" % re.escape(b))
+    for m in CALL_RX.finditer(body):
+        callee = m.group(1)
+        if callee in NOT_CALLS or callee in BATCH_OWN:
+            continue
+        args, _ = _split_args(body, m.end() - 1)
+        for j, a in enumerate(args):
+            if not rx.match(a.strip()):
+                continue
+            if callee in DROPS:
+                return "%s()" % callee
+            res = tree_facts(path, callee, j, depth + 1, seen)
+            if res[0] == "releases":
+                return res[1]
+    return None
+
+
 def _param_facts(path, name, rel, kind, params, body, idx, depth, seen):
     where = "%s() in %s" % (name, rel)
     if kind == "m":
@@ -954,6 +999,13 @@ def _param_facts(path, name, rel, kind, params, body, idx, depth, seen):
             res = tree_facts(path, callee, j, depth + 1, seen)
             if res[0] == "reads":
                 continue
+            if callee in BATCH_ADD and j == 1:
+                rel = _batch_release(path, body, args[0], depth, seen)
+                if rel:
+                    res = ("releases", "%s adds it to folio batch %s, "
+                           "released by %s" % (where, args[0].strip(), rel))
+                    worst = res
+                    continue
             if callee in DROPS:
                 res = ("releases", "%s calls %s()" % (where, callee))
             else:
