@@ -1412,6 +1412,8 @@ static void test_mshare(void)
 	if (umount(ms_root))
 		ksft_print_msg("umount %s: %s\n", ms_root, strerror(errno));
 	rmdir(ms_root);
+}
+
 /* ---- HugeTLB high-granularity mapping (CONFIG_HUGETLB_HGM) ---------- */
 
 #ifndef MADV_SPLIT
