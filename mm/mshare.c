@@ -531,7 +531,7 @@ static bool mshare_access_ok(struct vm_area_struct *hvma, unsigned int flags)
 	return hvma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC);
 }
 
-/* The host's mmap_lock nests inside the sharer's (or its VMA lock). */
+/* The host's mmap_lock nests inside the sharer's. */
 static void mshare_host_read_lock(struct mm_struct *host)
 {
 	__mmap_lock_trace_start_locking(host, false);
@@ -556,6 +556,18 @@ vm_fault_t mshare_handle_fault(struct vm_area_struct *vma,
 	unsigned long haddr = MSHARE_BASE + (address - vma->vm_start);
 	struct vm_area_struct *hvma;
 	vm_fault_t ret;
+
+	/*
+	 * Not under the sharer's VMA lock: the host's mmap_lock nests in the
+	 * sharer's mmap_lock only, in the order fork takes two mm's locks.
+	 * Under a VMA lock, lockdep sees VMA lock -> mmap_lock/1 here and
+	 * mmap_lock/1 -> VMA lock in dup_mmap(), a cycle of lock classes
+	 * (found by make check-debug). Retry under the mmap_lock.
+	 */
+	if (flags & FAULT_FLAG_VMA_LOCK) {
+		vma_end_read(vma);
+		return VM_FAULT_RETRY;
+	}
 
 	ret = mshare_link(vma, address, host, haddr);
 	if (ret)
