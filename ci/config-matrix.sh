@@ -163,8 +163,10 @@ for row in "${rows[@]}"; do
 				>>"$LOG/$name-w1-pristine.log" 2>&1
 		done
 	fi
+	# Minus the known gaps of 6.12's lock annotations (ci/config-matrix.known).
 	new=$(comm -23 <(warnings "$LOG/$name-w1.log") \
-		<(warnings "$LOG/$name-w1-pristine.log"))
+		<(warnings "$LOG/$name-w1-pristine.log") |
+		grep -vxF -f <(grep -v '^#' "$TOP/ci/config-matrix.known"))
 	if [ -z "$new" ]; then
 		echo "ok $n $name: no new W=1/sparse warnings in ${#built[@]} files"
 	else

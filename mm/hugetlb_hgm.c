@@ -41,8 +41,9 @@ static pmd_t *hgm_pmd(struct hstate *h, pte_t *hptep, unsigned long addr)
  * else than none or a table (a huge leaf, a migration, hwpoison or marker
  * entry), -EAGAIN if the PTE table went away. Needs the hugetlb VMA lock.
  */
-static pte_t *hgm_pte_lock(struct vm_area_struct *vma, pte_t *hptep,
-			   unsigned long addr, spinlock_t **ptlp, int *err)
+static inline pte_t *hgm_pte_lock(struct vm_area_struct *vma, pte_t *hptep,
+				  unsigned long addr, spinlock_t **ptlp,
+				  int *err)
 {
 	struct hstate *h = hstate_vma(vma);
 	pte_t hpte = huge_ptep_get(vma->vm_mm, addr, hptep);
