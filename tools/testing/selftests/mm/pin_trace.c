@@ -4,8 +4,9 @@
  * pins taken through gup_test (slow and fast, small pages and a THP) and
  * through udmabuf (memfd_pin_folios() on a hugetlb folio) are each traced
  * once, with the pfns that pagemap reports, the right nr, order and flags,
- * and their releases match them. Nothing is traced while the events are
- * disabled. Needs root, tracefs and CONFIG_GUP_TEST.
+ * and their releases match them. A THP mapped by PTEs is pinned by the
+ * slow path in one step, not page by page. Nothing is traced while the
+ * events are disabled. Needs root, tracefs and CONFIG_GUP_TEST.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -309,6 +310,138 @@ out:
 	munmap(map, 2 * thpsize);
 }
 
+#define SHMEM_ENABLED	"/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+
+/* The bracketed word of a sysfs choice file, in @buf. */
+static int read_choice(const char *path, char *buf, size_t len)
+{
+	char line[256], *b, *e;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	b = fgets(line, sizeof(line), f);
+	fclose(f);
+	if (!b)
+		return -1;
+	b = strchr(line, '[');
+	e = b ? strchr(b, ']') : NULL;
+	if (!e)
+		return -1;
+	*e = '\0';
+	snprintf(buf, len, "%s", b + 1);
+	return 0;
+}
+
+/*
+ * A shmem THP mapped by PTEs, slow path: the following PTEs of the same
+ * folio are taken in one step with the first page, so the whole folio is
+ * two page_pin events (the first page, then the rest) instead of one per
+ * page. The PMD mapping goes when mprotect() splits the VMA; the pages are
+ * faulted back by PTEs while it is split, and written once it is whole
+ * again, so that all the PTEs are alike. Up to two events per VMA are
+ * accepted, in case the VMAs did not merge back.
+ */
+static void test_thp_pte_mapped_slow(void)
+{
+	const char *what = "PTE-mapped shmem THP, slow";
+	size_t i, n = thpsize / pagesize;
+	char *map, *addr, old[32];
+	unsigned long pfn;
+	int fd, pins = 0;
+	bool ok = true;
+
+	if (read_choice(SHMEM_ENABLED, old, sizeof(old)) ||
+	    write_file(SHMEM_ENABLED, "advise")) {
+		ksft_test_result_skip("%s: no %s\n", what, SHMEM_ENABLED);
+		return;
+	}
+	fd = memfd_create("pin_trace", 0);
+	if (fd < 0 || ftruncate(fd, thpsize)) {
+		ksft_test_result_fail("%s: memfd: %s\n", what, strerror(errno));
+		goto out_sysfs;
+	}
+	map = mmap(NULL, 2 * thpsize, PROT_NONE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (map == MAP_FAILED) {
+		ksft_test_result_fail("%s: mmap: %s\n", what, strerror(errno));
+		goto out_fd;
+	}
+	addr = (char *)(((uintptr_t)map + thpsize - 1) & ~(thpsize - 1));
+	if (mmap(addr, thpsize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 fd, 0) == MAP_FAILED) {
+		ksft_test_result_fail("%s: mmap: %s\n", what, strerror(errno));
+		goto out_map;
+	}
+	madvise(addr, thpsize, MADV_HUGEPAGE);
+	memset(addr, 1, thpsize);
+	if (!check_huge_shmem(addr, 1, thpsize)) {
+		ksft_test_result_skip("%s: no shmem THP allocated\n", what);
+		goto out_map;
+	}
+	pfn = pagemap_get_pfn(pagemap_fd, addr);
+	if (mprotect(addr + pagesize, pagesize, PROT_READ)) {
+		ksft_test_result_fail("%s: mprotect: %s\n", what, strerror(errno));
+		goto out_map;
+	}
+	/* Read faults: the pages are checked, and so touched, one by one. */
+	for (i = 0; i < n; i++)
+		if (addr[i * pagesize] != 1) {
+			ksft_test_result_fail("%s: page %zu lost its data\n",
+					      what, i);
+			goto out_map;
+		}
+	if (mprotect(addr + pagesize, pagesize, PROT_READ | PROT_WRITE)) {
+		ksft_test_result_fail("%s: mprotect: %s\n", what, strerror(errno));
+		goto out_map;
+	}
+	memset(addr, 2, thpsize);
+	if (check_huge_shmem(addr, 1, thpsize) ||
+	    pagemap_get_pfn(pagemap_fd, addr) != pfn ||
+	    pagemap_get_pfn(pagemap_fd, addr + (n - 1) * pagesize) != pfn + n - 1) {
+		ksft_test_result_skip("%s: not a THP mapped by PTEs\n", what);
+		goto out_map;
+	}
+	if (trace_begin()) {
+		ksft_test_result_fail("%s: cannot enable the events\n", what);
+		goto out_map;
+	}
+	if (pin(addr, thpsize, false)) {
+		ksft_print_msg("PIN_LONGTERM_TEST_START: %s\n", strerror(errno));
+		ok = false;
+	}
+	if (ioctl(gup_fd, PIN_LONGTERM_TEST_STOP))
+		ok = false;
+	if (trace_end()) {
+		ksft_test_result_fail("%s: cannot read the trace\n", what);
+		goto out_map;
+	}
+	for (i = 0; i < (size_t)nr_evs; i++)
+		pins += !evs[i].unpin;
+	if (ok && (pins > 6 || pins_on(pfn, false) != 1 ||
+		   pins_on(pfn + n - 1, false) != 1)) {
+		ksft_print_msg("%d page_pin events for one PTE-mapped THP, want <= 6\n",
+			       pins);
+		ok = false;
+	}
+	if (ok && (total(false) != n || total(true) != n)) {
+		ksft_print_msg("%lu pins, %lu unpins traced, want %zu each\n",
+			       total(false), total(true), n);
+		ok = false;
+	}
+	if (!ok)
+		dump_events();
+	ksft_test_result(ok, "%s: the PTEs of one folio pinned in one step, balanced\n",
+			 what);
+out_map:
+	munmap(map, 2 * thpsize);
+out_fd:
+	if (fd >= 0)
+		close(fd);
+out_sysfs:
+	write_file(SHMEM_ENABLED, old);
+}
+
 /*
  * udmabuf over a hugetlb memfd: memfd_pin_folios() pins the folio, naming
  * no page ("folio", pfn of the head), and closing the buffer unpins it.
@@ -427,7 +560,7 @@ out:
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(5);
+	ksft_set_plan(6);
 
 	pagesize = getpagesize();
 	thpsize = read_pmd_pagesize();
@@ -449,6 +582,7 @@ int main(void)
 	test_small(false);
 	test_small(true);
 	test_thp_fast();
+	test_thp_pte_mapped_slow();
 	test_udmabuf_hugetlb();
 	test_disabled();
 
