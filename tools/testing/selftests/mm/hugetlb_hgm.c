@@ -72,6 +72,7 @@
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -3031,6 +3032,7 @@ struct bench_fault {
 	char *split, *plain;
 	size_t len;		/* resolved per fault: 4 KiB or the huge page */
 	uint64_t cont_ns;	/* the CONTINUE alone, of the last fault */
+	uint64_t done;		/* __atomic: faults handled, cont_ns set */
 	bool stop;
 };
 
@@ -3056,6 +3058,7 @@ static void *bench_fault_thread(void *arg)
 			ksft_print_msg("bench: CONTINUE in the handler: %s\n",
 				       strerror(errno));
 		bf->cont_ns = ns_now() - t;
+		__atomic_store_n(&bf->done, bf->done + 1, __ATOMIC_RELEASE);
 	}
 	return NULL;
 }
@@ -3080,6 +3083,16 @@ static void bench_faults(struct hgm *h, char *plain, size_t len, size_t n,
 		t = ns_now();
 		(void)__atomic_load_n(h->p + i * pagesize, __ATOMIC_RELAXED);
 		lat[k] = ns_now() - t;
+		/*
+		 * The CONTINUE wakes the toucher before the handler stores
+		 * its time: wait for this fault's (at most a second).
+		 */
+		t = ns_now();
+		while (__atomic_load_n(&bf.done, __ATOMIC_ACQUIRE) < k + 1 &&
+		       ns_now() - t < 1000000000ULL)
+			sched_yield();
+		if (__atomic_load_n(&bf.done, __ATOMIC_ACQUIRE) < k + 1)
+			ksft_print_msg("bench: fault %zu was not handled\n", k);
 		cont[k] = bf.cont_ns;
 		if (len != pagesize)
 			madvise(h->p, h->hs, MADV_DONTNEED);
