@@ -80,9 +80,9 @@
 #include <time.h>
 #include "../kselftest.h"
 #include "vm_util.h"
+#include "pin_util.h"
 #include "../../../../mm/gup_test.h"
 
-#define PPT_DIR		"/sys/kernel/debug/page_pin_tracker"
 #define GUP_TEST_FILE	"/sys/kernel/debug/gup_test"
 
 #define SZ_2M	(2UL * 1024 * 1024)
@@ -1322,27 +1322,9 @@ static int gup_fd = -1;
 
 static uint64_t foll_pin_count(const char *key)
 {
-	char line[256];
-	size_t len = strlen(key);
-	uint64_t v = 0;
-	FILE *f;
-	int fd;
+	long v = pin_vmstat(key);
 
-	/* Fold the per-cpu deltas in first. */
-	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-	if (fd >= 0) {
-		if (write(fd, "1", 1) < 0)
-			ksft_print_msg("stat_refresh: %s\n", strerror(errno));
-		close(fd);
-	}
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, len) && line[len] == ' ')
-			v = strtoull(line + len + 1, NULL, 10);
-	fclose(f);
-	return v;
+	return v < 0 ? 0 : v;
 }
 
 /*
@@ -1728,7 +1710,7 @@ static bool bytes_are(const char *p, size_t len, char c, const char *what)
 /* Does the tracker (when on) list exactly @n pins, at pfns @pfn.. @pfn+n-1? */
 static bool tracker_is(unsigned long pfn, int n, const char *what)
 {
-	unsigned long pfns[8];
+	unsigned long pfns[8] = { 0 };
 	int seen[8] = { 0 }, recs, i;
 
 	for (i = 0; i < n; i++)
@@ -2867,29 +2849,13 @@ static void *st_puncher(void *arg)
 	return NULL;
 }
 
-static long summary_value(const char *key)
-{
-	char line[256];
-	size_t len = strlen(key);
-	long v = -1;
-	FILE *f = fopen(PPT_DIR "/summary", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, len) && line[len] == '=')
-			v = strtol(line + len + 1, NULL, 10);
-	fclose(f);
-	return v;
-}
-
 static void run_stress(size_t hs, unsigned long secs)
 {
 	static void *(*const fns[])(void *) = {
 		st_pinner, st_pinner, st_continuer, st_gup, st_collapser, st_puncher,
 	};
 	unsigned long nfree = free_pages(hs), t, k, nfree_end = 0;
-	long bad0 = summary_value("bad_unpins"), freed0 = summary_value("freed_pinned");
+	long bad0 = pin_summary("bad_unpins"), freed0 = pin_summary("freed_pinned");
 	bool tracker = bad0 >= 0, events_ok = true, pins_ok = true;
 	struct sigaction sa = { .sa_handler = st_on_sigbus };
 	pthread_rwlockattr_t attr;
@@ -2956,11 +2922,11 @@ static void run_stress(size_t hs, unsigned long secs)
 	for (t = 0; t < secs; t++) {
 		sleep(1);
 		if (tracker && events_ok &&
-		    (summary_value("bad_unpins") != bad0 ||
-		     summary_value("freed_pinned") != freed0)) {
+		    (pin_summary("bad_unpins") != bad0 ||
+		     pin_summary("freed_pinned") != freed0)) {
 			ksft_print_msg("%lu s: bad_unpins %ld -> %ld, freed_pinned %ld -> %ld\n",
-				       t + 1, bad0, summary_value("bad_unpins"), freed0,
-				       summary_value("freed_pinned"));
+				       t + 1, bad0, pin_summary("bad_unpins"), freed0,
+				       pin_summary("freed_pinned"));
 			events_ok = false;
 		}
 		if ((t + 1) % 10 == 0 || t + 1 == secs) {
@@ -2984,9 +2950,9 @@ static void run_stress(size_t hs, unsigned long secs)
 			 hs >> 10, st_rounds[0] + st_rounds[1]);
 	pins_ok = balance_ok(&b) && events_ok;
 	recs = tracker_records(NULL, 0, NULL);
-	if (recs > 0 || (tracker && summary_value("pinned_pages") > 0)) {
+	if (recs > 0 || (tracker && pin_summary("pinned_pages") > 0)) {
 		ksft_print_msg("tracker: %d records of this process, pinned_pages=%ld\n",
-			       recs, summary_value("pinned_pages"));
+			       recs, pin_summary("pinned_pages"));
 		pins_ok = false;
 	}
 	ksft_test_result(pins_ok, "stress (%zu kB): foll_pin balanced%s\n", hs >> 10,

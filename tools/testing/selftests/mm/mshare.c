@@ -42,6 +42,7 @@
 #include <linux/userfaultfd.h>
 
 #include "../kselftest.h"
+#include "pin_util.h"
 #include "../../../../mm/gup_test.h"
 
 #define KiB	1024ULL
@@ -1031,27 +1032,6 @@ out:
 	ksft_test_result(ok, "munmap: part of a region EINVAL, the whole region unmaps\n");
 }
 
-static long vmstat_read(const char *name)
-{
-	char line[256], key[128];
-	long v = -1, x;
-	FILE *f;
-
-	f = fopen("/proc/sys/vm/stat_refresh", "w");
-	if (f) {
-		fputs("1", f);
-		fclose(f);
-	}
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%127s %ld", key, &x) == 2 && !strcmp(key, name))
-			v = x;
-	fclose(f);
-	return v;
-}
-
 static int writer(void *arg)
 {
 	char val = (char)(uintptr_t)arg;
@@ -1121,8 +1101,8 @@ static void test_pins(void)
 				      strerror(errno));
 		return;
 	}
-	acq = vmstat_read("nr_foll_pin_acquired");
-	rel = vmstat_read("nr_foll_pin_released");
+	acq = pin_vmstat("nr_foll_pin_acquired");
+	rel = pin_vmstat("nr_foll_pin_released");
 	fd = new_region("pins");
 	if (fd < 0)
 		goto out;
@@ -1195,8 +1175,8 @@ close:
 out:
 	close(gfd);
 	for (i = 0; i < 10; i++) {
-		acq2 = vmstat_read("nr_foll_pin_acquired");
-		rel2 = vmstat_read("nr_foll_pin_released");
+		acq2 = pin_vmstat("nr_foll_pin_acquired");
+		rel2 = pin_vmstat("nr_foll_pin_released");
 		if (acq2 - acq == rel2 - rel)
 			break;
 		usleep(100000);
@@ -1262,8 +1242,8 @@ static void test_pin_exits(void)
 		ksft_test_result_skip("pins and exits: no gup_test: %s\n", strerror(errno));
 		return;
 	}
-	acq = vmstat_read("nr_foll_pin_acquired");
-	rel = vmstat_read("nr_foll_pin_released");
+	acq = pin_vmstat("nr_foll_pin_acquired");
+	rel = pin_vmstat("nr_foll_pin_released");
 	expect_child("creator", in_child(creator, NULL), 0);
 	expect_child("pinner exits pinned", in_child(pinner, NULL), 0);
 	fd = open(p("pins2"), O_RDWR);
@@ -1285,8 +1265,8 @@ static void test_pin_exits(void)
 	unlink(p("pins2"));
 	close(gfd);
 	for (i = 0; i < 10; i++) {
-		acq2 = vmstat_read("nr_foll_pin_acquired");
-		rel2 = vmstat_read("nr_foll_pin_released");
+		acq2 = pin_vmstat("nr_foll_pin_acquired");
+		rel2 = pin_vmstat("nr_foll_pin_released");
 		if (acq2 - acq == rel2 - rel)
 			break;
 		usleep(100000);
@@ -1299,8 +1279,6 @@ static void test_pin_exits(void)
 	ksft_test_result(ok, "pins: %s\n",
 			 "the pinner's exit unpins, the creator's exit changes nothing");
 }
-
-#define PPT_DIR	"/sys/kernel/debug/page_pin_tracker"
 
 /* A "Key:   N kB" line of /proc/self/status, in kB; -1 if missing. */
 static long status_kb(const char *key)
@@ -1471,8 +1449,8 @@ static void test_pin_accounting(void)
 		ksft_test_result_skip("pin accounting: no gup_test\n");
 		return;
 	}
-	acq = vmstat_read("nr_foll_pin_acquired");
-	rel = vmstat_read("nr_foll_pin_released");
+	acq = pin_vmstat("nr_foll_pin_acquired");
+	rel = pin_vmstat("nr_foll_pin_released");
 	fd = new_region("acct");
 	if (fd < 0)
 		goto out;
@@ -1516,8 +1494,8 @@ close:
 	unlink(p("acct"));
 out:
 	for (i = 0; i < 20; i++) {
-		acq2 = vmstat_read("nr_foll_pin_acquired");
-		rel2 = vmstat_read("nr_foll_pin_released");
+		acq2 = pin_vmstat("nr_foll_pin_acquired");
+		rel2 = pin_vmstat("nr_foll_pin_released");
 		if (acq2 - acq == rel2 - rel)
 			break;
 		usleep(100000);

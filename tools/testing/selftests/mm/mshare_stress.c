@@ -66,6 +66,7 @@
 #include <linux/msharefs.h>
 
 #include "../kselftest.h"
+#include "pin_util.h"
 #include "../../../../mm/gup_test.h"
 
 #define MiB		(1024ULL * 1024)
@@ -76,7 +77,6 @@
 #define NPINNERS	2
 #define DEV_PAGES	8	/* device-checked pages of each pinner */
 #define DEV_AREA	(NPINNERS * DEV_PAGES)	/* the toucher only reads these */
-#define PPT_DIR		"/sys/kernel/debug/page_pin_tracker"
 #define GUP_TEST_FILE	"/sys/kernel/debug/gup_test"
 #define FOLL_WRITE	0x01
 
@@ -139,46 +139,9 @@ static void error(unsigned long *c, const char *fmt, ...)
 	fflush(stdout);
 }
 
-static int write_file(const char *p, const char *buf)
-{
-	int fd = open(p, O_WRONLY);
-	ssize_t ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, buf, strlen(buf));
-	close(fd);
-	return ret < 0 ? -errno : 0;
-}
-
-static long key_value(const char *p, const char *key, char sep)
-{
-	char line[256];
-	size_t len = strlen(key);
-	long val = -1;
-	FILE *f = fopen(p, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, len) && line[len] == sep) {
-			val = strtol(line + len + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return val;
-}
-
-static long vmstat_read(const char *key)
-{
-	write_file("/proc/sys/vm/stat_refresh", "1");
-	return key_value("/proc/vmstat", key, ' ');
-}
-
 static long summary_read(const char *key)
 {
-	return tracker_on ? key_value(PPT_DIR "/summary", key, '=') : 0;
+	return tracker_on ? pin_summary(key) : 0;
 }
 
 static long taint_read(void)
@@ -623,8 +586,8 @@ int main(int argc, char **argv)
 		ksft_exit_fail_msg("region: %s\n", strerror(errno));
 
 	ksft_set_plan(5);
-	acq0 = vmstat_read("nr_foll_pin_acquired");
-	rel0 = vmstat_read("nr_foll_pin_released");
+	acq0 = pin_vmstat("nr_foll_pin_acquired");
+	rel0 = pin_vmstat("nr_foll_pin_released");
 	bad0 = summary_read("bad_unpins");
 	freed0 = summary_read("freed_pinned");
 	taint0 = taint_read();
@@ -701,8 +664,8 @@ int main(int argc, char **argv)
 		ksft_print_msg("umount %s: %s\n", root, strerror(errno));
 	rmdir(root);
 	for (i = 0; i < 50; i++) {
-		acq = vmstat_read("nr_foll_pin_acquired");
-		rel = vmstat_read("nr_foll_pin_released");
+		acq = pin_vmstat("nr_foll_pin_acquired");
+		rel = pin_vmstat("nr_foll_pin_released");
 		if (acq - acq0 == rel - rel0 && summary_read("pinned_pages") <= 0)
 			break;
 		usleep(20000);

@@ -79,8 +79,8 @@
 #include "../../../../mm/gup_test.h"
 #include "../kselftest.h"
 #include "vm_util.h"
+#include "pin_util.h"
 
-#define PPT_DIR		"/sys/kernel/debug/page_pin_tracker"
 #define GUP_TEST_FILE	"/sys/kernel/debug/gup_test"
 
 /* FOLL_* values of include/linux/mm_types.h (not uapi). */
@@ -137,49 +137,18 @@ struct snap {
 	long bad_unpins, freed_pinned, pinned_pages;
 };
 
-static int write_file(const char *path, const char *buf, size_t len)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, buf, len);
-	close(fd);
-	return ret < 0 ? -errno : 0;
-}
-
-static long key_value(const char *path, const char *key, char sep)
-{
-	char line[256];
-	size_t len = strlen(key);
-	long val = -1;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, len) && line[len] == sep) {
-			val = strtol(line + len + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return val;
-}
-
 static void snap_take(struct snap *s)
 {
-	write_file("/proc/sys/vm/stat_refresh", "1", 1);
-	s->acquired = key_value("/proc/vmstat", "nr_foll_pin_acquired", ' ');
-	s->released = key_value("/proc/vmstat", "nr_foll_pin_released", ' ');
+	pin_write_buf("/proc/sys/vm/stat_refresh", "1", 1);
+	s->acquired = pin_key_value("/proc/vmstat", "nr_foll_pin_acquired", ' ');
+	s->released = pin_key_value("/proc/vmstat", "nr_foll_pin_released", ' ');
 	s->bad_unpins = 0;
 	s->freed_pinned = 0;
 	s->pinned_pages = 0;
 	if (tracker_on) {
-		s->bad_unpins = key_value(PPT_DIR "/summary", "bad_unpins", '=');
-		s->freed_pinned = key_value(PPT_DIR "/summary", "freed_pinned", '=');
-		s->pinned_pages = key_value(PPT_DIR "/summary", "pinned_pages", '=');
+		s->bad_unpins = pin_summary("bad_unpins");
+		s->freed_pinned = pin_summary("freed_pinned");
+		s->pinned_pages = pin_summary("pinned_pages");
 	}
 }
 
@@ -208,7 +177,7 @@ static long tracker_listed_for(pid_t pid)
 	FILE *f;
 
 	snprintf(buf, sizeof(buf), "%d", pid);
-	if (write_file(PPT_DIR "/filter_pid", buf, strlen(buf)))
+	if (pin_write_buf(PPT_DIR "/filter_pid", buf, strlen(buf)))
 		return -1;
 	f = fopen(PPT_DIR "/pinned", "r");
 	if (f) {
@@ -219,7 +188,7 @@ static long tracker_listed_for(pid_t pid)
 	} else {
 		n = -1;
 	}
-	write_file(PPT_DIR "/filter_pid", "0", 1);
+	pin_write_buf(PPT_DIR "/filter_pid", "0", 1);
 	return n;
 }
 
@@ -303,7 +272,7 @@ static void op_log(const char *fmt, ...)
 		char buf[600];
 		int len = snprintf(buf, sizeof(buf), "pin_fuzz: %s\n", last_op);
 
-		write_file("/dev/kmsg", buf, len);
+		pin_write_buf("/dev/kmsg", buf, len);
 	}
 }
 
@@ -1150,7 +1119,7 @@ static void op_tracker(void)
 		else
 			snprintf(v, sizeof(v), "%s", vals[rnd_below(ARRAY_SIZE(vals))]);
 		op_log("tracker: write filter_pid '%s'", v);
-		n = write_file(PPT_DIR "/filter_pid", v, strlen(v));
+		n = pin_write_buf(PPT_DIR "/filter_pid", v, strlen(v));
 		record(IF_TRACKER, n ? -1 : 0, -n);
 		return;
 	}
@@ -1158,7 +1127,7 @@ static void op_tracker(void)
 		/* A long write. */
 		memset(buf, '7', sizeof(buf));
 		op_log("tracker: write filter_pid of %zu bytes", sizeof(buf));
-		n = write_file(PPT_DIR "/filter_pid", buf, sizeof(buf));
+		n = pin_write_buf(PPT_DIR "/filter_pid", buf, sizeof(buf));
 		record(IF_TRACKER, n ? -1 : 0, -n);
 		return;
 	case 2:
@@ -1713,7 +1682,7 @@ static void run_fuzz(unsigned long seconds, unsigned long max_ops)
 	for (k = 0; k < 2; k++)
 		region_free(&scratch[k]);
 	if (tracker_on)
-		write_file(PPT_DIR "/filter_pid", "0", 1);
+		pin_write_buf(PPT_DIR "/filter_pid", "0", 1);
 
 	ksft_test_result(!unexpected, "%lu calls, each succeeded or failed with an errno\n",
 			 ops);

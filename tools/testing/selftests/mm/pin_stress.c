@@ -54,8 +54,8 @@
 #include "../../../../mm/gup_test.h"
 #include "../kselftest.h"
 #include "vm_util.h"
+#include "pin_util.h"
 
-#define PPT_DIR		"/sys/kernel/debug/page_pin_tracker"
 #define GUP_TEST_FILE	"/sys/kernel/debug/gup_test"
 #define FOLL_WRITE	0x01
 #define WORDS_PER_PAGE	8	/* pattern words checked per page */
@@ -73,46 +73,9 @@ static bool stopping(void)
 /* ---------------------------------------------------------------- */
 /* Counters                                                         */
 
-static int write_file(const char *path, const char *buf)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, buf, strlen(buf));
-	close(fd);
-	return ret < 0 ? -errno : 0;
-}
-
-static long key_value(const char *path, const char *key, char sep)
-{
-	char line[256];
-	size_t len = strlen(key);
-	long val = -1;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, len) && line[len] == sep) {
-			val = strtol(line + len + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return val;
-}
-
-static long vmstat_read(const char *key)
-{
-	write_file("/proc/sys/vm/stat_refresh", "1");
-	return key_value("/proc/vmstat", key, ' ');
-}
-
 static long summary_read(const char *key)
 {
-	return tracker_on ? key_value(PPT_DIR "/summary", key, '=') : 0;
+	return tracker_on ? pin_summary(key) : 0;
 }
 
 static long tracker_listed_for(pid_t pid)
@@ -122,7 +85,7 @@ static long tracker_listed_for(pid_t pid)
 	FILE *f;
 
 	snprintf(buf, sizeof(buf), "%d", pid);
-	if (write_file(PPT_DIR "/filter_pid", buf))
+	if (pin_write_file(PPT_DIR "/filter_pid", buf))
 		return -1;
 	f = fopen(PPT_DIR "/pinned", "r");
 	if (f) {
@@ -133,7 +96,7 @@ static long tracker_listed_for(pid_t pid)
 	} else {
 		n = -1;
 	}
-	write_file(PPT_DIR "/filter_pid", "0");
+	pin_write_file(PPT_DIR "/filter_pid", "0");
 	return n;
 }
 
@@ -581,8 +544,8 @@ int main(int argc, char **argv)
 	close(fd);
 	tracker_on = !access(PPT_DIR "/summary", R_OK);
 
-	acq0 = vmstat_read("nr_foll_pin_acquired");
-	rel0 = vmstat_read("nr_foll_pin_released");
+	acq0 = pin_vmstat("nr_foll_pin_acquired");
+	rel0 = pin_vmstat("nr_foll_pin_released");
 	bad0 = summary_read("bad_unpins");
 	freed0 = summary_read("freed_pinned");
 
@@ -653,8 +616,8 @@ int main(int argc, char **argv)
 		ksft_test_result_skip("tracker events: tracker off\n");
 
 	for (i = 0; i < 50; i++) {
-		acq = vmstat_read("nr_foll_pin_acquired");
-		rel = vmstat_read("nr_foll_pin_released");
+		acq = pin_vmstat("nr_foll_pin_acquired");
+		rel = pin_vmstat("nr_foll_pin_released");
 		if (acq - acq0 == rel - rel0 && summary_read("pinned_pages") <= 0)
 			break;
 		usleep(20000);

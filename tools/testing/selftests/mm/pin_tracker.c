@@ -28,90 +28,15 @@
 #include "../../../../mm/gup_test.h"
 #include "../kselftest.h"
 #include "vm_util.h"
+#include "pin_util.h"
 
-#define PPT_DIR		"/sys/kernel/debug/page_pin_tracker"
 #define GUP_TEST_FILE	"/sys/kernel/debug/gup_test"
 #define MAX_REC		4096
-
-struct rec {
-	unsigned long pfn;
-	int count;
-	int longterm;
-	int pid;
-	char comm[32];
-};
 
 static size_t pagesize;
 static int gup_fd = -1;
 static int pagemap_fd = -1;
 static bool tracker_on;
-
-static int write_file(const char *path, const char *buf)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, buf, strlen(buf));
-	close(fd);
-	return ret < 0 ? -errno : 0;
-}
-
-/* Records of the listing owned by @pid (the listing is filtered in-kernel). */
-static int read_listing(int pid, struct rec *recs, int max)
-{
-	char buf[64], line[512];
-	FILE *f;
-	int n = 0;
-
-	snprintf(buf, sizeof(buf), "%d", pid);
-	if (write_file(PPT_DIR "/filter_pid", buf))
-		return -1;
-	f = fopen(PPT_DIR "/pinned", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		struct rec r;
-
-		if (strncmp(line, "pfn=", 4))
-			continue;
-		if (sscanf(line, "pfn=%lx count=%d longterm=%d pid=%d comm=%31s",
-			   &r.pfn, &r.count, &r.longterm, &r.pid, r.comm) != 5) {
-			ksft_print_msg("unparsable record: %s", line);
-			n = -1;
-			break;
-		}
-		if (r.pid != pid)
-			continue;
-		if (n < max)
-			recs[n] = r;
-		n++;
-	}
-	fclose(f);
-	write_file(PPT_DIR "/filter_pid", "0");
-	return n;
-}
-
-static long summary_value(const char *key)
-{
-	char line[256];
-	size_t len = strlen(key);
-	long val = -1;
-	FILE *f;
-
-	f = fopen(PPT_DIR "/summary", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, len) && line[len] == '=') {
-			val = strtol(line + len + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return val;
-}
 
 /* pinned_pages of our owner line in the summary, or 0 without one. */
 static long summary_owner_pages(int pid, long *longterm)
@@ -185,8 +110,8 @@ static bool check_listing(const char *what, char *mem, size_t size, int want_cou
 			  int want_longterm)
 {
 	size_t npages = size / pagesize, i;
-	static struct rec recs[MAX_REC];
-	int n = read_listing(getpid(), recs, MAX_REC), j;
+	static struct pin_rec recs[MAX_REC];
+	int n = pin_read_listing(getpid(), recs, MAX_REC), j;
 	bool ok = true;
 
 	if (n < 0) {
@@ -276,7 +201,7 @@ static void test_benchmark(unsigned long cmd, const char *name, enum mem_type ty
 {
 	size_t size = type == THP ? read_pmd_pagesize() : 64 * pagesize;
 	struct gup_test gup = { 0 };
-	long bad = summary_value("bad_unpins");
+	long bad = pin_summary("bad_unpins");
 	bool ok;
 	char *mem = map_mem(type, size);
 
@@ -292,7 +217,7 @@ static void test_benchmark(unsigned long cmd, const char *name, enum mem_type ty
 	if (!ok)
 		ksft_print_msg("%s: %s\n", name, strerror(errno));
 	ok &= check_listing(name, mem, size, 0, 0);
-	ok &= summary_value("bad_unpins") == bad;
+	ok &= pin_summary("bad_unpins") == bad;
 	ksft_test_result(ok, "%s %s: no pin left, no mismatch\n", name,
 			 mem_names[type]);
 	munmap(mem, size);
@@ -357,8 +282,8 @@ static void test_plain_refs(void)
 	waitpid(pid, &status, 0);
 
 	if (tracker_on) {
-		static struct rec recs[MAX_REC];
-		int n = read_listing(getpid(), recs, MAX_REC);
+		static struct pin_rec recs[MAX_REC];
+		int n = pin_read_listing(getpid(), recs, MAX_REC);
 
 		ksft_test_result(child_pfn == pfn && n == 0,
 				 "plain references: %d refs, not pinned, fork shared the page (pfn %s, %d listed)\n",
@@ -382,12 +307,12 @@ static void test_bad_input(void)
 {
 	bool ok = true;
 
-	ok &= write_file(PPT_DIR "/filter_pid", "bogus") == -EINVAL;
-	ok &= write_file(PPT_DIR "/filter_pid", "-1") == -EINVAL;
-	ok &= write_file(PPT_DIR "/filter_pid", "99999999999") == -EINVAL;
+	ok &= pin_write_file(PPT_DIR "/filter_pid", "bogus") == -EINVAL;
+	ok &= pin_write_file(PPT_DIR "/filter_pid", "-1") == -EINVAL;
+	ok &= pin_write_file(PPT_DIR "/filter_pid", "99999999999") == -EINVAL;
 	/* PID_MAX_LIMIT + 1: never a pid. */
-	ok &= write_file(PPT_DIR "/filter_pid", "4194305") == -EINVAL;
-	ok &= write_file(PPT_DIR "/filter_pid", "0") == 0;
+	ok &= pin_write_file(PPT_DIR "/filter_pid", "4194305") == -EINVAL;
+	ok &= pin_write_file(PPT_DIR "/filter_pid", "0") == 0;
 	/* The test trigger of the first version is gone. */
 	ok &= access(PPT_DIR "/test_trigger", F_OK) && errno == ENOENT;
 	ksft_test_result(ok, "bad writes to filter_pid fail with EINVAL; no test_trigger\n");

@@ -54,8 +54,8 @@
 #include "../../../../mm/gup_test.h"
 #include "../kselftest.h"
 #include "vm_util.h"
+#include "pin_util.h"
 
-#define PPT_DIR		"/sys/kernel/debug/page_pin_tracker"
 #define GUP_TEST_FILE	"/sys/kernel/debug/gup_test"
 #define SHMEM_ENABLED	"/sys/kernel/mm/transparent_hugepage/shmem_enabled"
 #define KPF_THP		22	/* /proc/kpageflags bit */
@@ -80,18 +80,6 @@ struct snap {
 	unsigned long hugetlb_free;
 };
 
-static int write_file(const char *path, const char *buf)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, buf, strlen(buf));
-	close(fd);
-	return ret < 0 ? -errno : 0;
-}
-
 static int read_file(const char *path, char *buf, size_t len)
 {
 	int fd = open(path, O_RDONLY);
@@ -107,54 +95,16 @@ static int read_file(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-static long vmstat_value(const char *key)
-{
-	char line[256];
-	size_t len = strlen(key);
-	long val = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, len) && line[len] == ' ') {
-			val = strtol(line + len + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return val;
-}
-
-static long summary_value(const char *key)
-{
-	char line[256];
-	size_t len = strlen(key);
-	long val = -1;
-	FILE *f = fopen(PPT_DIR "/summary", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, len) && line[len] == '=') {
-			val = strtol(line + len + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return val;
-}
-
 static void snap_take(struct snap *s)
 {
-	write_file("/proc/sys/vm/stat_refresh", "1");
-	s->acquired = vmstat_value("nr_foll_pin_acquired");
-	s->released = vmstat_value("nr_foll_pin_released");
+	pin_write_file("/proc/sys/vm/stat_refresh", "1");
+	s->acquired = pin_vmstat("nr_foll_pin_acquired");
+	s->released = pin_vmstat("nr_foll_pin_released");
 	s->hugetlb_free = get_free_hugepages();
 	if (tracker_on) {
-		s->bad_unpins = summary_value("bad_unpins");
-		s->freed_pinned = summary_value("freed_pinned");
-		s->pinned_pages = summary_value("pinned_pages");
+		s->bad_unpins = pin_summary("bad_unpins");
+		s->freed_pinned = pin_summary("freed_pinned");
+		s->pinned_pages = pin_summary("pinned_pages");
 	}
 }
 
@@ -330,7 +280,7 @@ static bool listing_counts(unsigned long pfn0, size_t n, int *counts)
 	FILE *f;
 
 	memset(counts, 0, n * sizeof(*counts));
-	write_file(PPT_DIR "/filter_pid", "0");
+	pin_write_file(PPT_DIR "/filter_pid", "0");
 	f = fopen(PPT_DIR "/pinned", "r");
 	if (!f)
 		return false;
@@ -887,7 +837,7 @@ static void test_udmabuf(enum udmabuf_kind kind)
 				return;
 			}
 		} else if (strcmp(shmem_enabled_saved, want_mode)) {
-			if (write_file(SHMEM_ENABLED, want_mode)) {
+			if (pin_write_file(SHMEM_ENABLED, want_mode)) {
 				close(dev);
 				ksft_test_result_skip("udmabuf over %s: cannot set %s to %s\n",
 						      name, SHMEM_ENABLED, want_mode);
@@ -962,9 +912,9 @@ static void test_udmabuf(enum udmabuf_kind kind)
 	for (i = 0; i < size / pagesize; i++)
 		want[i] = true;
 	ok &= scan_expect("udmabuf: while the udmabuf exists", addr, size, want);
-	if (tracker_on && summary_value("pinned_pages") <= 0) {
+	if (tracker_on && pin_summary("pinned_pages") <= 0) {
 		ksft_print_msg("udmabuf %s: summary pinned_pages=%ld with the udmabuf\n",
-			       name, summary_value("pinned_pages"));
+			       name, pin_summary("pinned_pages"));
 		ok = false;
 	}
 	close(buf);
@@ -981,7 +931,7 @@ out:
 		close(memfd);
 	close(dev);
 	if (restore)
-		write_file(SHMEM_ENABLED, shmem_enabled_saved);
+		pin_write_file(SHMEM_ENABLED, shmem_enabled_saved);
 	if (skip) {
 		ksft_test_result_skip("udmabuf over %s: %s\n", name, skip);
 		return;
@@ -1091,7 +1041,7 @@ static void test_whole_folio(bool fast, size_t first, size_t last)
 		ksft_test_result_skip("%s: %s\n", what, why);
 		return;
 	}
-	wholes0 = summary_value("whole_folio_pins");
+	wholes0 = pin_summary("whole_folio_pins");
 	if (wholes0 < 0) {
 		ksft_print_msg("%s: no whole_folio_pins in the summary\n", what);
 		ok = false;
@@ -1108,7 +1058,7 @@ static void test_whole_folio(bool fast, size_t first, size_t last)
 	for (i = 0; i < nr_thp_pages; i++)
 		want[i] = i >= first && i <= last;
 	ok &= listing_expect(what, buf, want);
-	wholes = summary_value("whole_folio_pins");
+	wholes = pin_summary("whole_folio_pins");
 	if (wholes != wholes0 + whole) {
 		ksft_print_msg("%s: whole_folio_pins %ld -> %ld, want +%d\n",
 			       what, wholes0, wholes, whole);
@@ -1117,7 +1067,7 @@ static void test_whole_folio(bool fast, size_t first, size_t last)
 	gup_unpin();
 	memset(want, 0, sizeof(want));
 	ok &= listing_expect(what, buf, want);
-	wholes = summary_value("whole_folio_pins");
+	wholes = pin_summary("whole_folio_pins");
 	if (wholes != wholes0) {
 		ksft_print_msg("%s: after unpin whole_folio_pins %ld, want %ld\n",
 			       what, wholes, wholes0);

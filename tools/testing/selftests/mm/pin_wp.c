@@ -52,6 +52,7 @@
 #include "../../../../mm/gup_test.h"
 #include "../kselftest.h"
 #include "vm_util.h"
+#include "pin_util.h"
 
 #define GUP_TEST_FILE	"/sys/kernel/debug/gup_test"
 #define NR_SMALL	16
@@ -1544,30 +1545,6 @@ struct stress {
 	unsigned int seed;
 };
 
-/* A /proc/vmstat counter, after folding the per-CPU deltas into it. */
-static long read_vmstat(const char *name)
-{
-	char line[128];
-	size_t n = strlen(name);
-	long val = -1;
-	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-	FILE *f;
-
-	if (fd >= 0) {
-		if (write(fd, "1", 1) != 1)
-			ksft_print_msg("stat_refresh: %s\n", strerror(errno));
-		close(fd);
-	}
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, n) && line[n] == ' ')
-			val = atol(line + n + 1);
-	fclose(f);
-	return val;
-}
-
 /*
  * The device: pin a random run of pages (GUP-fast or not), write through
  * the pins, unpin. Each write is a new byte value, so a page whose last
@@ -1640,8 +1617,8 @@ static bool stress(unsigned int secs, bool feature, unsigned int seed)
 {
 	uint64_t f = UFFD_FEATURE_WP_ASYNC |
 		     (feature ? UFFD_FEATURE_WP_PINNED : 0);
-	long acq0 = read_vmstat("nr_foll_pin_acquired");
-	long rel0 = read_vmstat("nr_foll_pin_released");
+	long acq0 = pin_vmstat("nr_foll_pin_acquired");
+	long rel0 = pin_vmstat("nr_foll_pin_released");
 	unsigned long rounds = 0, copied = 0, lost = 0;
 	pthread_t dma, cpu;
 	struct stress st = { .seed = seed };
@@ -1703,8 +1680,8 @@ static bool stress(unsigned int secs, bool feature, unsigned int seed)
 	for (i = 0; i < st.m.size; i += pagesize)
 		if (memcmp(shadow + i, st.m.addr + i, pagesize))
 			lost++;
-	acq = read_vmstat("nr_foll_pin_acquired") - acq0;
-	rel = read_vmstat("nr_foll_pin_released") - rel0;
+	acq = pin_vmstat("nr_foll_pin_acquired") - acq0;
+	rel = pin_vmstat("nr_foll_pin_released") - rel0;
 	ksft_print_msg("%s%s: %us, seed %u: %lu rounds, %lu pages copied\n",
 		       __func__, feature ? "" : " (feature off)", secs, seed,
 		       rounds, copied);

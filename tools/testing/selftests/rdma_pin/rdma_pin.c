@@ -55,8 +55,8 @@
 #include <linux/msharefs.h>
 
 #include "../kselftest.h"
+#include "../mm/pin_util.h"
 
-#define PPT_DIR		"/sys/kernel/debug/page_pin_tracker"
 #define MAX_REC		4096
 #define NOBODY		65534
 #define ACCESS_RW	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
@@ -75,28 +75,8 @@ struct pins {
 	long rel;
 };
 
-struct rec {
-	unsigned long pfn;
-	int count;
-	int longterm;
-	int pid;
-	char comm[32];
-};
-
 enum mem_type { ANON, SHMEM, THP, HUGETLB, NR_MEM };
 static const char * const mem_names[] = { "anon", "shmem", "THP", "hugetlb" };
-
-static int write_file(const char *path, const char *buf)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, buf, strlen(buf));
-	close(fd);
-	return ret < 0 ? -errno : 0;
-}
 
 /* The foll_pin counters, per-CPU deltas folded in first. */
 static void read_pins(struct pins *p)
@@ -105,7 +85,7 @@ static void read_pins(struct pins *p)
 	long val;
 	FILE *f;
 
-	write_file("/proc/sys/vm/stat_refresh", "1");
+	pin_write_file("/proc/sys/vm/stat_refresh", "1");
 	p->acq = -1;
 	p->rel = -1;
 	f = fopen("/proc/vmstat", "r");
@@ -150,7 +130,7 @@ static bool pins_moved(const char *what, struct pins *p0, long acq, long rel)
 			return true;
 		}
 	}
-	ksft_print_msg("%s: foll_pin acquired +%ld released +%ld, expected +%ld +%ld (or a balanced surplus)\n",
+	ksft_print_msg("%s: foll_pin acquired +%ld released +%ld, want +%ld +%ld (+ balanced)\n",
 		       what, p1.acq - p0->acq, p1.rel - p0->rel, acq, rel);
 	return false;
 }
@@ -173,41 +153,6 @@ static bool pins_balanced(const char *what, struct pins *p0, long min)
 	return false;
 }
 
-/* Records of the tracker's listing owned by @pid (filtered in-kernel). */
-static int read_listing(int pid, struct rec *recs, int max)
-{
-	char buf[64], line[512];
-	FILE *f;
-	int n = 0;
-
-	snprintf(buf, sizeof(buf), "%d", pid);
-	if (write_file(PPT_DIR "/filter_pid", buf))
-		return -1;
-	f = fopen(PPT_DIR "/pinned", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		struct rec r;
-
-		if (strncmp(line, "pfn=", 4))
-			continue;
-		if (sscanf(line, "pfn=%lx count=%d longterm=%d pid=%d comm=%31s",
-			   &r.pfn, &r.count, &r.longterm, &r.pid, r.comm) != 5) {
-			ksft_print_msg("unparsable record: %s", line);
-			n = -1;
-			break;
-		}
-		if (r.pid != pid)
-			continue;
-		if (n < max)
-			recs[n] = r;
-		n++;
-	}
-	fclose(f);
-	write_file(PPT_DIR "/filter_pid", "0");
-	return n;
-}
-
 /* Print the tracker's first record of @pid, with its pinning stack. */
 static void show_first_record(int pid)
 {
@@ -216,14 +161,14 @@ static void show_first_record(int pid)
 	FILE *f;
 
 	snprintf(buf, sizeof(buf), "%d", pid);
-	if (write_file(PPT_DIR "/filter_pid", buf))
+	if (pin_write_file(PPT_DIR "/filter_pid", buf))
 		return;
 	f = fopen(PPT_DIR "/pinned", "r");
 	while (f && fgets(line, sizeof(line), f) && line[0] != '\n' && lines++ < 20)
 		ksft_print_msg("  %s", line);
 	if (f)
 		fclose(f);
-	write_file(PPT_DIR "/filter_pid", "0");
+	pin_write_file(PPT_DIR "/filter_pid", "0");
 }
 
 /* PFNs of @n pages at @mem in @pid's address space (0: not present). */
@@ -258,14 +203,14 @@ static int get_pfns(int pid, char *mem, size_t n, unsigned long *pfns)
 static bool tracker_lists(const char *what, int pid, unsigned long *pfns, size_t n,
 			  const char *comm)
 {
-	static struct rec recs[MAX_REC];
+	static struct pin_rec recs[MAX_REC];
 	bool ok = true;
 	size_t i;
 	int j, nr;
 
 	if (!tracker_on)
 		return true;
-	nr = read_listing(pid, recs, MAX_REC);
+	nr = pin_read_listing(pid, recs, MAX_REC);
 	if (nr < 0) {
 		ksft_print_msg("%s: cannot read the tracker listing\n", what);
 		return false;
@@ -591,8 +536,8 @@ static void test_kill(void)
 	}
 	close(pfd[0]);
 	if (ok && tracker_on) {
-		static struct rec recs[MAX_REC];
-		int n = read_listing(pid, recs, MAX_REC), i, lt = 0;
+		static struct pin_rec recs[MAX_REC];
+		int n = pin_read_listing(pid, recs, MAX_REC), i, lt = 0;
 
 		for (i = 0; i < n && i < MAX_REC; i++)
 			lt += recs[i].count == 1 && recs[i].longterm == 1 &&
@@ -759,8 +704,8 @@ static void test_dontneed(void)
 	/* Still pinned: nothing released, the same pages listed. */
 	ok &= pins_moved("after MADV_DONTNEED", &p1, 0, 0);
 	if (tracker_on) {
-		static struct rec recs[MAX_REC];
-		int i, j, nr = read_listing(getpid(), recs, MAX_REC), found = 0;
+		static struct pin_rec recs[MAX_REC];
+		int i, j, nr = pin_read_listing(getpid(), recs, MAX_REC), found = 0;
 
 		for (i = 0; i < (int)n; i++)
 			for (j = 0; j < nr && j < MAX_REC; j++)
@@ -1373,8 +1318,8 @@ static void test_mshare_kill(void)
 		ok &= vmpin[1] - vmpin[0] == (long)(size >> 10);
 		ok &= pins_moved("child's MR registered", &p0, n, 0);
 		if (tracker_on) {
-			static struct rec recs[MAX_REC];
-			int nr = read_listing(b, recs, MAX_REC);
+			static struct pin_rec recs[MAX_REC];
+			int nr = pin_read_listing(b, recs, MAX_REC);
 
 			if (nr != (int)n) {
 				ksft_print_msg("tracker lists %d pages of %d, expected %zu\n",

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the pin selftests share: writes to sysfs, procfs and debugfs files,
+ * /proc/vmstat counters, and the DMA-pin tracker's summary and listing
+ * (Documentation/mm/page_pin_tracker.rst). Static inline, so that a test
+ * outside this directory (rdma_pin) can include it without linking
+ * anything, and a test that uses part of it gets no unused-function
+ * warning.
+ */
+#ifndef __SELFTESTS_MM_PIN_UTIL_H
+#define __SELFTESTS_MM_PIN_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PPT_DIR		"/sys/kernel/debug/page_pin_tracker"
+
+/* Write @len bytes of @buf to @path in one write(): 0 or -errno. */
+static inline int pin_write_buf(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, buf, len);
+	close(fd);
+	return ret < 0 ? -errno : 0;
+}
+
+/* Write the string @buf to @path: 0 or -errno. */
+static inline int pin_write_file(const char *path, const char *buf)
+{
+	return pin_write_buf(path, buf, strlen(buf));
+}
+
+/*
+ * The number after "@key@sep" on the first line of @path that starts
+ * with it ("key value" in /proc/vmstat, "key=value" in the tracker's
+ * summary); -1 if there is none or @path cannot be read.
+ */
+static inline long pin_key_value(const char *path, const char *key, char sep)
+{
+	size_t len = strlen(key);
+	char line[256];
+	long val = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, len) && line[len] == sep) {
+			val = strtol(line + len + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+/* A /proc/vmstat counter, the per-CPU deltas folded in first; or -1. */
+static inline long pin_vmstat(const char *key)
+{
+	pin_write_file("/proc/sys/vm/stat_refresh", "1");
+	return pin_key_value("/proc/vmstat", key, ' ');
+}
+
+/* A "key=value" of the tracker's summary; -1 if absent (tracker off). */
+static inline long pin_summary(const char *key)
+{
+	return pin_key_value(PPT_DIR "/summary", key, '=');
+}
+
+/* One record of the tracker's listing ("pinned"). */
+struct pin_rec {
+	unsigned long pfn;
+	int count;
+	int longterm;
+	int pid;
+	char comm[32];
+};
+
+/*
+ * The records of the listing owned by @pid, the first @max of them in
+ * @recs: their number (which may be more than @max), or -1. The listing
+ * is filtered in the kernel (filter_pid), which is reset afterwards.
+ */
+static inline int pin_read_listing(int pid, struct pin_rec *recs, int max)
+{
+	char buf[64], line[512];
+	FILE *f;
+	int n = 0;
+
+	snprintf(buf, sizeof(buf), "%d", pid);
+	if (pin_write_file(PPT_DIR "/filter_pid", buf))
+		return -1;
+	f = fopen(PPT_DIR "/pinned", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		struct pin_rec r;
+
+		if (strncmp(line, "pfn=", 4))
+			continue;
+		if (sscanf(line, "pfn=%lx count=%d longterm=%d pid=%d comm=%31s",
+			   &r.pfn, &r.count, &r.longterm, &r.pid, r.comm) != 5) {
+			printf("# unparsable record: %s", line);
+			n = -1;
+			break;
+		}
+		if (r.pid != pid)
+			continue;
+		if (n < max)
+			recs[n] = r;
+		n++;
+	}
+	fclose(f);
+	pin_write_file(PPT_DIR "/filter_pid", "0");
+	return n;
+}
+
+#endif /* __SELFTESTS_MM_PIN_UTIL_H */
