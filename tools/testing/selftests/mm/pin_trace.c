@@ -334,17 +334,18 @@ static int read_choice(const char *path, char *buf, size_t len)
 }
 
 /*
- * A shmem THP mapped by PTEs, slow path: the following PTEs of the same
- * folio are taken in one step with the first page, so the whole folio is
- * two page_pin events (the first page, then the rest) instead of one per
- * page. The PMD mapping goes when mprotect() splits the VMA; the pages are
+ * A shmem THP mapped by PTEs, slow or fast path: the following PTEs of the
+ * same folio are taken in one step with the first page, so the whole folio
+ * is two page_pin events (the first page, then the rest) instead of one
+ * per page. The PMD mapping goes when mprotect() splits the VMA; the pages are
  * faulted back by PTEs while it is split, and written once it is whole
  * again, so that all the PTEs are alike. Up to two events per VMA are
  * accepted, in case the VMAs did not merge back.
  */
-static void test_thp_pte_mapped_slow(void)
+static void test_thp_pte_mapped(bool fast)
 {
-	const char *what = "PTE-mapped shmem THP, slow";
+	const char *what = fast ? "PTE-mapped shmem THP, fast" :
+				  "PTE-mapped shmem THP, slow";
 	size_t i, n = thpsize / pagesize;
 	char *map, *addr, old[32];
 	unsigned long pfn;
@@ -406,7 +407,7 @@ static void test_thp_pte_mapped_slow(void)
 		ksft_test_result_fail("%s: cannot enable the events\n", what);
 		goto out_map;
 	}
-	if (pin(addr, thpsize, false)) {
+	if (pin(addr, thpsize, fast)) {
 		ksft_print_msg("PIN_LONGTERM_TEST_START: %s\n", strerror(errno));
 		ok = false;
 	}
@@ -416,8 +417,14 @@ static void test_thp_pte_mapped_slow(void)
 		ksft_test_result_fail("%s: cannot read the trace\n", what);
 		goto out_map;
 	}
-	for (i = 0; i < (size_t)nr_evs; i++)
+	for (i = 0; i < (size_t)nr_evs; i++) {
 		pins += !evs[i].unpin;
+		if (!evs[i].unpin && how_has(&evs[i], "fast") != fast) {
+			ksft_print_msg("a pin %s GUP-fast\n",
+				       fast ? "not by" : "by");
+			ok = false;
+		}
+	}
 	if (ok && (pins > 6 || pins_on(pfn, false) != 1 ||
 		   pins_on(pfn + n - 1, false) != 1)) {
 		ksft_print_msg("%d page_pin events for one PTE-mapped THP, want <= 6\n",
@@ -560,7 +567,7 @@ out:
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(6);
+	ksft_set_plan(7);
 
 	pagesize = getpagesize();
 	thpsize = read_pmd_pagesize();
@@ -582,7 +589,8 @@ int main(void)
 	test_small(false);
 	test_small(true);
 	test_thp_fast();
-	test_thp_pte_mapped_slow();
+	test_thp_pte_mapped(false);
+	test_thp_pte_mapped(true);
 	test_udmabuf_hugetlb();
 	test_disabled();
 
