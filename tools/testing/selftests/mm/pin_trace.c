@@ -160,6 +160,16 @@ static unsigned long total(bool unpin)
 	return sum;
 }
 
+/* Were @n pages' worth of pins and of unpins traced? Says so if not. */
+static bool totals_are(unsigned long n)
+{
+	if (total(false) == n && total(true) == n)
+		return true;
+	ksft_print_msg("%lu pins, %lu unpins traced, want %lu each\n",
+		       total(false), total(true), n);
+	return false;
+}
+
 static void dump_events(void)
 {
 	int i;
@@ -239,11 +249,8 @@ static void test_small(bool fast)
 			ok = false;
 		}
 	}
-	if (ok && (total(false) != NR_SMALL || total(true) != NR_SMALL)) {
-		ksft_print_msg("%lu pins, %lu unpins traced, want %d each\n",
-			       total(false), total(true), NR_SMALL);
-		ok = false;
-	}
+	if (ok)
+		ok = totals_are(NR_SMALL);
 	if (!ok)
 		dump_events();
 	ksft_test_result(ok, "small pages, %s: one page_pin and one page_unpin per page\n",
@@ -297,12 +304,8 @@ static void test_thp_fast(void)
 			       pfn, thpsize / pagesize);
 		ok = false;
 	}
-	if (ok && (total(false) != thpsize / pagesize ||
-		   total(true) != thpsize / pagesize)) {
-		ksft_print_msg("%lu pins, %lu unpins traced, want %zu each\n",
-			       total(false), total(true), thpsize / pagesize);
-		ok = false;
-	}
+	if (ok)
+		ok = totals_are(thpsize / pagesize);
 	if (!ok)
 		dump_events();
 	ksft_test_result(ok, "THP, fast: one page_pin of the whole PMD leaf, balanced\n");
@@ -431,11 +434,8 @@ static void test_thp_pte_mapped(bool fast)
 			       pins);
 		ok = false;
 	}
-	if (ok && (total(false) != n || total(true) != n)) {
-		ksft_print_msg("%lu pins, %lu unpins traced, want %zu each\n",
-			       total(false), total(true), n);
-		ok = false;
-	}
+	if (ok)
+		ok = totals_are(n);
 	if (!ok)
 		dump_events();
 	ksft_test_result(ok, "%s: the PTEs of one folio pinned in one step, balanced\n",
