@@ -58,10 +58,13 @@ check-off: deps
 # Its own build directory (build/obj-debug) and ccache directory, so that
 # it does not evict the test kernel's objects. Timeouts of the plan lines
 # are scaled (vm/plans/check-debug.sh); PLANS=a,b runs only those plans.
+# The plan is split over VM_SHARDS (default 2) VMs run side by side
+# (ci/shard-plan.py; 6 GiB each), balanced by the last run's times.
 CCACHE_DEBUG_DIR ?= $(HOME)/.cache/ccache-debug
 check-debug: deps
 	VARIANT=debug SKIP_HOST=1 CCACHE_DIR=$(CCACHE_DEBUG_DIR) \
 	VM_TIMEOUT=$${VM_TIMEOUT:-28800} VM_APPEND="panic_on_warn=0 $${VM_APPEND:-}" \
+	VM_SHARDS=$${VM_SHARDS:-2} \
 	ci/check.sh vm/plans/check-debug.sh
 
 deps:

@@ -51,16 +51,50 @@ t2=$(date +%s)
 OBJ=$BUILD/obj-${VARIANT:-test}
 PLAN=$BUILD/plans/$NAME.plan
 "$GEN" "$BUILD/selftests/mm" >"$PLAN"
-say "VM: $(grep -c . "$PLAN") tests from $(basename "$GEN")"
-vm/run-vm.sh "$OBJ/arch/x86/boot/bzImage" "$PLAN" "$BUILD/runs/$NAME" "${VM_TIMEOUT:-3600}"
-$R vm "$PLAN" "$BUILD/runs/$NAME" "$RES/vm-$NAME.json"
+say "VM: $(grep -c '^[^#]' "$PLAN") tests from $(basename "$GEN")"
+KERNEL=$OBJ/arch/x86/boot/bzImage
+SHARDS=${VM_SHARDS:-1}
+if [ "$SHARDS" -le 1 ]; then
+	vm/run-vm.sh "$KERNEL" "$PLAN" "$BUILD/runs/$NAME" "${VM_TIMEOUT:-3600}"
+	$R vm "$PLAN" "$BUILD/runs/$NAME" "$RES/vm-$NAME.json"
+	vmstatus=$(tail -n1 "$BUILD/runs/$NAME/status")
+else
+	# VM_SHARDS=N: the plan split over N VMs run at the same time
+	# (ci/shard-plan.py, balanced by the run times of the last run's
+	# logs). Each VM gets VM_CPUS and VM_MEM; the host needs N times
+	# the memory.
+	rm -rf "$BUILD/runs/$NAME.prev"
+	mkdir -p "$BUILD/runs/$NAME.prev"
+	for f in "$BUILD/runs/$NAME"*/console.log; do
+		[ -f "$f" ] && cp "$f" "$BUILD/runs/$NAME.prev/$(basename "$(dirname "$f")").log"
+	done
+	# shellcheck disable=SC2086 # SHARD_LOGS: a list of logs
+	mapfile -t shards < <(python3 ci/shard-plan.py "$PLAN" "$SHARDS" \
+		"$BUILD/runs/$NAME.prev/"*.log ${SHARD_LOGS:-})
+	pids=()
+	for s in "${shards[@]}"; do
+		k=${s##*.}
+		say "VM $k of ${#shards[@]}: $(grep -c . "$s") tests"
+		vm/run-vm.sh "$KERNEL" "$s" "$BUILD/runs/$NAME.$k" "${VM_TIMEOUT:-3600}" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	vmstatus=
+	for s in "${shards[@]}"; do
+		k=${s##*.}
+		[ "$k" = 1 ] || export RESULTS_BOOT_KUNIT=0
+		$R vm "$s" "$BUILD/runs/$NAME.$k" "$RES/vm-$NAME.$k.json"
+		vmstatus+="${vmstatus:+; }VM $k: $(tail -n1 "$BUILD/runs/$NAME.$k/status")"
+	done
+	unset RESULTS_BOOT_KUNIT
+fi
 t3=$(date +%s)
 
-if [ "${SHOW_OUTPUT:-0}" = 1 ]; then
+if [ "${SHOW_OUTPUT:-0}" = 1 ] && [ "$SHARDS" -le 1 ]; then
 	grep -v '^<<<PINTEST \(BEGIN\|END\|DONE\)' "$BUILD/runs/$NAME/console.log" |
 		sed -n '/<<<PINTEST BOOTED/,$p' | tr -d '\r'
 fi
 echo "== $NAME: base $(cat "$BUILD/BASE_VERSION")"
 echo "== times: host checks $((t1 - t0))s, build $((t2 - t1))s, VM $((t3 - t2))s" \
-	"($(tail -n1 "$BUILD/runs/$NAME/status")), total $((t3 - t0))s"
+	"($vmstatus), total $((t3 - t0))s"
 $R summary "$RES"

@@ -11,6 +11,13 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import results  # noqa: E402
+import importlib.util  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location(
+    'shard_plan', os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                               'shard-plan.py'))
+shard_plan = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(shard_plan)
 
 WARN = ['[   10.1] ------------[ cut here ]------------',
         '[   10.1] WARNING: CPU: 0 PID: 77 at mm/gup.c:123 foo+0x1/0x2',
@@ -165,6 +172,65 @@ def kunit_counted():
     r = run(['t|10||rc|x'], seg('t', []) + DONE, klog)
     ku = [x for x in r if x['suite'] == 'kunit']
     return count(ku, 'pass') == 1 and count(ku, 'fail') == 1
+
+
+@case
+def kunit_counted_once_over_shards():
+    klog = ['[ 1.0] KTAP version 1', '[ 1.0] 1..1', '[ 1.0] ok 1 pin']
+    os.environ['RESULTS_BOOT_KUNIT'] = '0'
+    try:
+        r = run(['t|10||rc|x'], seg('t', []) + DONE, klog)
+    finally:
+        del os.environ['RESULTS_BOOT_KUNIT']
+    return not [x for x in r if x['suite'] == 'kunit'] and \
+        count(r, 'pass') == 1
+
+
+def shard(plan, n, logs=()):
+    """Shards of a plan by ci/shard-plan.py: lists of test names."""
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, 'plan')
+        with open(p, 'w') as f:
+            f.write('\n'.join(plan) + '\n')
+        paths = []
+        for i, text in enumerate(logs):
+            paths.append(os.path.join(d, 'log%d' % i))
+            with open(paths[-1], 'w') as f:
+                f.write('\n'.join(text) + '\n')
+        costs = shard_plan.read_costs(paths)
+        out = shard_plan.split(shard_plan.read_groups(p), n, costs)
+        return [[line.split('|')[0] for _, line in s] for s in out]
+
+
+@case
+def shards_by_count_keep_order():
+    s = shard(['a|1||tap|x', 'b|1||tap|x', 'c|1||tap|x', '# note',
+               'd|1||tap|x', 'e|1||tap|x'], 2)
+    names = sorted(s[0] + s[1])
+    return names == list('abcde') and all(x == sorted(x) for x in s) and \
+        abs(len(s[0]) - len(s[1])) <= 1
+
+
+@case
+def shards_balance_logged_costs():
+    log = ['<<<PINTEST END %s rc=0 secs=%d>>>' % x
+           for x in (('big', 100), ('m1', 40), ('m2', 40), ('s', 1))]
+    s = shard(['s|1||tap|x', 'm1|1||tap|x', 'big|1||tap|x', 'm2|1||tap|x'],
+              2, [log])
+    return sorted(s) == [['big'], ['s', 'm1', 'm2']]
+
+
+@case
+def shard_keeps_with_previous_together():
+    s = shard(['a|1||tap|x', 'b|1||tap|x', '# shard: with previous',
+               'c|1||tap|x', 'd|1||tap|x'], 3)
+    return ['b', 'c'] in s and len(s) == 3
+
+
+@case
+def shards_never_empty():
+    s = shard(['a|1||tap|x'], 4)
+    return s == [['a']]
 
 
 @case

@@ -10,6 +10,8 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 R=$TOP/vm/rdma
 echo "rdma pingpong|300||tap|$R/pingpong.sh"
 echo "rdma-core tests|900||unittest|$R/rdma-core-tests.sh"
+# It reads the counters rdma-core-tests.sh saved: same VM (ci/shard-plan.py).
+echo "# shard: with previous"
 echo "rdma-core pins balanced|60||tap|$R/pins-balanced.sh"
 echo "rdma_pin|600||tap|$R/setup.sh && $ST/../rdma_pin/rdma_pin"
 # "Who pinned this?" without the tracker: trace-cmd and the page_pin
