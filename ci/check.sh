@@ -84,7 +84,7 @@ else
 		k=${s##*.}
 		[ "$k" = 1 ] || export RESULTS_BOOT_KUNIT=0
 		$R vm "$s" "$BUILD/runs/$NAME.$k" "$RES/vm-$NAME.$k.json"
-		vmstatus+="${vmstatus:+; }VM $k: $(tail -n1 "$BUILD/runs/$NAME.$k/status")"
+		vmstatus+="${vmstatus:+; }VM $k: $(head -n1 "$BUILD/runs/$NAME.$k/status")"
 	done
 	unset RESULTS_BOOT_KUNIT
 fi
