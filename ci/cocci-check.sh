@@ -42,7 +42,7 @@ notok() {
 skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 
 cases=$(cd "$TESTS" && ls *.c 2>/dev/null | grep -v '\.aux\.c$' | sed 's/\.c$//')
-extra=5
+extra=6
 [ -n "$KSRC" ] && extra=$((extra + 2))
 echo "TAP version 13"
 echo "1..$(( $(echo "$cases" | grep -c .) + extra ))"
@@ -202,6 +202,31 @@ grep -q 'refuse: passed to foo_zero_pages() at line 18, which releases it (foo_z
 	{ good=0; cat "$d/rep2" >> "$tmp/why"; }
 if [ $good = 1 ]; then ok "tree-wide facts: cached, a changed header is read again"
 else notok "tree-wide facts: cached, a changed header is read again"; fi
+
+# The cache does not grow with every tree ever scanned: a write removes
+# the files, an hour old or more, of trees that are gone (here one that
+# named its tree, one of the older format that did not, and a killed run's
+# temporary file), and keeps those of trees that exist and recent ones.
+: > "$tmp/why"
+d=$tmp/prune; mkdir -p "$d/cache" "$d/other/include/linux"
+cp "$TESTS/gup_tree_facts.c" "$TESTS"/gup_tree_facts.aux.* "$d/"
+cp -a "$TESTS/gup_tree_facts.tree/." "$d/"
+printf '{"version": 2, "root": "%s/gone", "files": {}}' "$d" > "$d/cache/gone.json"
+printf '{"version": 2, "files": {}}' > "$d/cache/oldformat.json"
+printf '{"version": 2, "root": "%s/other", "files": {}}' "$d" > "$d/cache/other.json"
+printf '{"version": 2, "root": "%s/gone2", "files": {}}' "$d" > "$d/cache/recent.json"
+: > "$d/cache/killed.json.1234"
+touch -d '2 hours ago' "$d"/cache/gone.json "$d"/cache/oldformat.json \
+	"$d"/cache/other.json "$d"/cache/killed.json.1234
+GUP_FACTS_CACHE=$d/cache spatch_in "$d" gup_to_pin.cocci report \
+	gup_tree_facts.c > "$d/rep" 2>> "$tmp/why"
+left=$(cd "$d/cache" && ls | grep -v "^$(echo "$d" | sed 's|^/||; s|[^A-Za-z0-9_]|_|g').json$" | tr '\n' ' ')
+if [ "$left" = "other.json recent.json " ]; then
+	ok "tree-wide facts: the cache drops the files of trees that are gone"
+else
+	echo "cache files left: $left" >> "$tmp/why"
+	notok "tree-wide facts: the cache drops the files of trees that are gone"
+fi
 
 # Only the definitions in the file's scope count, whatever the cache holds:
 # a run on another directory (net/bar/) caches a bar_hw_queue() that only

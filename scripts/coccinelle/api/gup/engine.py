@@ -610,11 +610,14 @@ def _index(root, path):
             os.makedirs(cache_dir, exist_ok=True)
             tmpf = "%s.%d" % (cfile, os.getpid())
             with open(tmpf, "w") as fh:
-                json.dump({"version": FACTS_VERSION, "files": files}, fh)
+                # "root" first: _prune() reads it from the file's head
+                json.dump({"version": FACTS_VERSION, "root": root,
+                           "files": files}, fh)
             os.rename(tmpf, cfile)
         except OSError:
             pass
         idx["dirty"] = False
+        _prune(cache_dir, cfile)
     # Only the definitions in this file's scope count: the cache of the
     # tree also holds the files other runs scanned (other drivers'
     # directories), and a name found there would make the facts depend on
@@ -634,6 +637,41 @@ def _index(root, path):
         idx["by_scope"][scope] = names
     idx["names"] = idx["by_scope"][scope]
     return idx
+
+
+# One cache file per tree; the trees of throwaway runs (ci/cocci-recall.sh
+# writes its own in a temporary directory each time) would leave theirs
+# behind. Each write removes the other files of the cache whose tree is
+# gone (or that do not say which tree they were for: an older format),
+# and temporary files a killed run left, once they are an hour old.
+PRUNE_AGE = 3600
+ROOT_RX = re.compile(r'"root": "((?:[^"\\]|\\.)*)"')
+
+
+def _prune(cache_dir, keep):
+    import json
+    import time
+    now = time.time()
+    try:
+        names = os.listdir(cache_dir)
+    except OSError:
+        return
+    for n in names:
+        f = os.path.join(cache_dir, n)
+        if f == keep or ".json" not in n:
+            continue
+        try:
+            if now - os.stat(f).st_mtime < PRUNE_AGE:
+                continue
+            if n.endswith(".json"):
+                with open(f, errors="replace") as fh:
+                    m = ROOT_RX.search(fh.read(4096))
+                if m and os.path.isdir(os.path.join(
+                        json.loads('"%s"' % m.group(1)), "include", "linux")):
+                    continue
+            os.unlink(f)
+        except (OSError, ValueError):
+            pass
 
 
 def _split_args(text, start):
