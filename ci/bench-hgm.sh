@@ -95,5 +95,8 @@ for mode in modes:
                 b = med(mode, '%s_%s_whole_%s' % (kind, sz, gp))
                 print('| 4. FOLL_LONGTERM %s of the page (%s), split vs whole | %s | %s | %s | %s | %s, %s |' %
                       (what, gp, name, fmt(a), fmt(b), ratio(a, b), fmt(a / pages), fmt(b / pages)))
+        a, b = med(mode, 'get1_%s_split_get' % sz), med(mode, 'get1_%s_whole_get' % sz)
+        print('| 5. get_user_pages, one page per call (core dump, /proc/pid/mem), split vs whole | %s | %s | %s | %s | %s, %s |' %
+              (name, fmt(a), fmt(b), ratio(a, b), fmt(a / pages), fmt(b / pages)))
 PY
 echo "== bench-hgm: $(grep -c . "$OUT/samples.txt") samples, table in $OUT/table.md"

@@ -3093,20 +3093,31 @@ static void bench_faults(struct hgm *h, char *plain, size_t len, size_t n,
  * Long-term pins of @len at @p, get and put in ns: gup_test
  * PIN_LONGTERM_BENCHMARK (pin_user_pages(FOLL_LONGTERM), GUP-slow) and
  * PIN_FAST_BENCHMARK with FOLL_LONGTERM (pin_user_pages_fast(), what
- * ib_umem_get() and vfio use), 512 pages per call.
+ * ib_umem_get() and vfio use), 512 pages per call; GUP_BASIC_TEST
+ * (get_user_pages()), one page per call.
  */
 static void bench_pin(const char *p, size_t len, const char *row)
 {
-	static const struct { unsigned long cmd; unsigned int flags; const char *name; } k[] = {
-		{ PIN_LONGTERM_BENCHMARK, 0x01, "pin" },	/* FOLL_WRITE */
-		{ PIN_FAST_BENCHMARK, 0x101, "pinfast" },	/* | FOLL_LONGTERM */
+	static const struct {
+		unsigned long cmd;
+		unsigned int flags, per_call;
+		const char *name;
+	} k[] = {
+		{ PIN_LONGTERM_BENCHMARK, 0x01, 512, "pin" },	/* FOLL_WRITE */
+		{ PIN_FAST_BENCHMARK, 0x101, 512, "pinfast" },	/* | FOLL_LONGTERM */
+		/*
+		 * get_user_pages() of one page per call, as a core dump
+		 * (get_dump_page()) or /proc/pid/mem takes them: GUP must
+		 * not look at the PTEs past the page asked for.
+		 */
+		{ GUP_BASIC_TEST, 0, 1, "get1" },
 	};
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(k); i++) {
 		struct gup_test g = {
 			.addr = (unsigned long)p, .size = len,
-			.nr_pages_per_call = 512, .gup_flags = k[i].flags,
+			.nr_pages_per_call = k[i].per_call, .gup_flags = k[i].flags,
 		};
 
 		if (ioctl(gup_fd, k[i].cmd, &g)) {
