@@ -249,7 +249,8 @@ static int mshare_set_size(struct inode *inode, loff_t size)
 		goto out;
 	}
 	r->mm = mm;
-	r->size = size;
+	/* Pairs with mshare_mapping_size(): a size read means r->mm is set. */
+	smp_store_release(&r->size, size);
 	i_size_write(inode, size);
 	err = 0;
 out:
@@ -717,26 +718,43 @@ const struct vm_operations_struct msharefs_vm_ops = {
 /*
  * mmap() of a region: MAP_SHARED, the whole region (offset 0, length =
  * size), at a MSHARE_ALIGN-aligned address. Anything else is EINVAL, as
- * is a region whose size is not set.
+ * is a region whose size is not set. mmu notifiers registered on the
+ * mm (KVM, ODP, HMM, SVA) would not be told of changes to the region's
+ * page tables, which are made in the host mm: EBUSY, here and in
+ * mmu_notifier_register(). Once an mm has had a notifier, it keeps its
+ * notifier_subscriptions.
+ *
+ * Checked in msharefs_get_unmapped_area(), which mmap() calls before it
+ * unmaps what a MAP_FIXED mapping replaces (a bad request must leave the
+ * caller's mappings alone), and again in msharefs_mmap(), under the
+ * mmap_lock that both hold.
  */
-static int msharefs_mmap(struct file *file, struct vm_area_struct *vma)
+static int mshare_check_mapping(struct file *file, struct mm_struct *mm,
+				unsigned long addr, unsigned long len,
+				unsigned long pgoff, bool shared)
 {
 	struct mshare_region *r = file_inode(file)->i_private;
-	unsigned long size = READ_ONCE(r->size);
+	/* Pairs with the release in the size's setter: r->mm is set. */
+	unsigned long size = smp_load_acquire(&r->size);
 
-	if (!(vma->vm_flags & VM_MAYSHARE))
+	if (!shared)
 		return -EINVAL;
-	if (!size || vma->vm_pgoff || vma->vm_end - vma->vm_start != size ||
-	    !IS_ALIGNED(vma->vm_start, MSHARE_ALIGN))
+	if (!size || pgoff || len != size || !IS_ALIGNED(addr, MSHARE_ALIGN))
 		return -EINVAL;
-	/*
-	 * mmu notifiers registered on this mm (KVM, ODP, HMM, SVA) would not
-	 * be told of changes to the region's page tables, which are made in
-	 * the host mm: EBUSY, here and in mmu_notifier_register(). Once an
-	 * mm has had a notifier, it keeps its notifier_subscriptions.
-	 */
-	if (mm_has_notifiers(vma->vm_mm))
+	if (mm_has_notifiers(mm))
 		return -EBUSY;
+	return 0;
+}
+
+static int msharefs_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	int err = mshare_check_mapping(file, vma->vm_mm, vma->vm_start,
+				       vma->vm_end - vma->vm_start,
+				       vma->vm_pgoff,
+				       vma->vm_flags & VM_MAYSHARE);
+
+	if (err)
+		return err;
 	/*
 	 * VM_DONTEXPAND: no mremap() growth, no merging, no mlock accounting.
 	 * VM_NOHUGEPAGE: khugepaged works on the host VMAs, never here.
@@ -747,9 +765,10 @@ static int msharefs_mmap(struct file *file, struct vm_area_struct *vma)
 }
 
 /*
- * Without MAP_FIXED, find a MSHARE_ALIGN-aligned hole: an aligned hint is
- * used if it is free, otherwise the hole is searched like any mmap() and
- * aligned up within it.
+ * A MAP_FIXED request is checked (mshare_check_mapping()) before mmap()
+ * unmaps anything at its address. Without MAP_FIXED, find a
+ * MSHARE_ALIGN-aligned hole: an aligned hint is used if it is free,
+ * otherwise the hole is searched like any mmap() and aligned up within it.
  */
 static unsigned long msharefs_get_unmapped_area(struct file *file,
 						unsigned long addr,
@@ -760,8 +779,14 @@ static unsigned long msharefs_get_unmapped_area(struct file *file,
 	struct mm_struct *mm = current->mm;
 	unsigned long ret;
 
-	if (flags & MAP_FIXED)
+	if (flags & MAP_FIXED) {
+		int err = mshare_check_mapping(file, mm, addr, len, pgoff,
+					       (flags & MAP_TYPE) != MAP_PRIVATE);
+
+		if (err)
+			return err;
 		return addr;
+	}
 	if (len > mm->task_size - MSHARE_ALIGN)
 		return -ENOMEM;
 	if (addr && IS_ALIGNED(addr, MSHARE_ALIGN) &&

@@ -767,6 +767,41 @@ static void test_mmap_errors(void)
 		if (addr != MAP_FAILED)
 			munmap(addr, align);
 	}
+	/*
+	 * A bad MAP_FIXED request over the caller's own mapping fails before
+	 * mmap() unmaps anything: the mapping and its data stay.
+	 */
+	hint = map_region(fd, PROT_NONE);
+	if (hint != MAP_FAILED) {
+		munmap(hint, align);
+		addr = mmap(hint, align, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+			    -1, 0);
+		expect("anonymous mapping in the hole", addr == hint ? 0 : -1, 0);
+		if (addr == hint) {
+			hint[0] = 0x42;
+			hint[align - 4096] = 0x42;
+			addr = mmap(hint, align / 2, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
+			expect("MAP_FIXED, half the length, over a mapping",
+			       addr == MAP_FAILED ? -1 : 0, EINVAL);
+			addr = mmap(hint + 4096, align, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
+			expect("MAP_FIXED, unaligned, over a mapping",
+			       addr == MAP_FAILED ? -1 : 0, EINVAL);
+			addr = mmap(hint, align, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0);
+			expect("MAP_FIXED, MAP_PRIVATE, over a mapping",
+			       addr == MAP_FAILED ? -1 : 0, EINVAL);
+			addr = mmap(hint, align, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 4096);
+			expect("MAP_FIXED, offset 4 KiB, over a mapping",
+			       addr == MAP_FAILED ? -1 : 0, EINVAL);
+			/* a child reads first: the parent must not fault */
+			if (in_child(touch_read, hint) != 0x42 ||
+			    in_child(touch_read, hint + align - 4096) != 0x42) {
+				ksft_print_msg("a refused MAP_FIXED unmapped\n");
+				ok = false;
+			}
+			munmap(hint, align);
+		}
+	}
 	rofd = open(p("mmaperr"), O_RDONLY);
 	expect("open O_RDONLY", rofd, 0);
 	if (rofd >= 0) {
@@ -780,7 +815,8 @@ static void test_mmap_errors(void)
 	close(fd);
 	unlink(p("mmaperr"));
 out:
-	ksft_test_result(ok, "mmap: bad type, length, offset, address: EINVAL; PROT_EXEC: EPERM\n");
+	ksft_test_result(ok, "mmap: bad type, length, offset, address: %s; PROT_EXEC: EPERM\n",
+			 "EINVAL, unmapping nothing");
 }
 
 struct share_arg {
@@ -1840,6 +1876,64 @@ out:
 }
 
 /*
+ * GUP with FOLL_SPLIT_PMD (gup_test's GUP_BASIC_TEST with that flag)
+ * through a sharer would split the host's PMDs with the sharer's mm:
+ * refused, so gup_test takes nothing (it reports the bytes it took in
+ * size); the same request without the flag takes everything.
+ */
+static void test_split_pmd(void)
+{
+	struct gup_test g = { .nr_pages_per_call = 16 };
+	char *m = MAP_FAILED;
+	int fd, gfd;
+
+	ok = true;
+	gfd = open("/sys/kernel/debug/gup_test", O_RDWR);
+	if (gfd < 0) {
+		ksft_test_result_skip("FOLL_SPLIT_PMD through a sharer: no gup_test: %s\n",
+				      strerror(errno));
+		return;
+	}
+	fd = new_region("splitpmd");
+	if (fd < 0)
+		goto out;
+	expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED) {
+		ok = false;
+		goto close;
+	}
+	memset(m, 5, 2 * MiB);
+	g.addr = (uintptr_t)m;
+	g.size = 64 * 4096;
+	g.gup_flags = 1 << 9;	/* FOLL_SPLIT_PMD */
+	expect("GUP_BASIC_TEST with FOLL_SPLIT_PMD", ioctl(gfd, GUP_BASIC_TEST, &g), 0);
+	if (g.size) {
+		ksft_print_msg("FOLL_SPLIT_PMD through a sharer took %llu bytes\n",
+			       (unsigned long long)g.size);
+		ok = false;
+	}
+	g.size = 64 * 4096;
+	g.gup_flags = 0;
+	expect("GUP_BASIC_TEST", ioctl(gfd, GUP_BASIC_TEST, &g), 0);
+	if (g.size != 64 * 4096) {
+		ksft_print_msg("GUP through a sharer took %llu bytes of %u\n",
+			       (unsigned long long)g.size, 64 * 4096);
+		ok = false;
+	}
+	if (m[0] != 5 || m[511 * 4096] != 5)
+		ok = false;
+close:
+	if (m != MAP_FAILED)
+		munmap(m, align);
+	close(fd);
+	unlink(p("splitpmd"));
+out:
+	close(gfd);
+	ksft_test_result(ok, "GUP with FOLL_SPLIT_PMD through a sharer: refused, nothing taken\n");
+}
+
+/*
  * process_madvise() from another process refuses the same advice as
  * madvise(); mbind() fails with EINVAL (ENOSYS without CONFIG_NUMA).
  */
@@ -2303,7 +2397,7 @@ int main(void)
 		ksft_exit_fail_msg("mount -t msharefs: %s\n", strerror(err));
 	}
 
-	ksft_set_plan(39);
+	ksft_set_plan(40);
 	ok = !statfs(root, &sf) && sf.f_type == MSHARE_MAGIC;
 	ksft_test_result(ok, "mount -t msharefs none DIR (f_type MSHARE_MAGIC)\n");
 	test_mount_point();
@@ -2341,6 +2435,7 @@ int main(void)
 	test_notifiers();
 	test_populate();
 	test_pins();
+	test_split_pmd();
 	test_pin_exits();
 	test_pin_accounting();
 	test_namespace();
