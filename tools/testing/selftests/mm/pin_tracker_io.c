@@ -102,9 +102,15 @@ static void snap_take(struct snap *s)
 	s->released = pin_vmstat("nr_foll_pin_released");
 	s->hugetlb_free = get_free_hugepages();
 	if (tracker_on) {
-		s->bad_unpins = pin_summary("bad_unpins");
-		s->freed_pinned = pin_summary("freed_pinned");
-		s->pinned_pages = pin_summary("pinned_pages");
+		static const char * const keys[] = {
+			"bad_unpins", "freed_pinned", "pinned_pages",
+		};
+		long v[3];
+
+		pin_summary_n(keys, v, 3);
+		s->bad_unpins = v[0];
+		s->freed_pinned = v[1];
+		s->pinned_pages = v[2];
 	}
 }
 

@@ -75,6 +75,33 @@ static inline long pin_summary(const char *key)
 	return pin_key_value(PPT_DIR "/summary", key, '=');
 }
 
+/*
+ * @n keys of the tracker's summary from one read of it: each read walks
+ * the record of every page, which takes seconds on a debug kernel under
+ * TCG. @vals[i] is the value of @keys[i], -1 if it is missing.
+ */
+static inline void pin_summary_n(const char * const *keys, long *vals, int n)
+{
+	char line[256];
+	FILE *f = fopen(PPT_DIR "/summary", "r");
+	int i;
+
+	for (i = 0; i < n; i++)
+		vals[i] = -1;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		for (i = 0; i < n; i++) {
+			size_t len = strlen(keys[i]);
+
+			if (vals[i] < 0 && !strncmp(line, keys[i], len) &&
+			    line[len] == '=')
+				vals[i] = strtol(line + len + 1, NULL, 10);
+		}
+	}
+	fclose(f);
+}
+
 /* One record of the tracker's listing ("pinned"). */
 struct pin_rec {
 	unsigned long pfn;
