@@ -1085,6 +1085,16 @@ static int writer(void *arg)
 	return 0;
 }
 
+/* gup_test's debugfs file, or -1 after reporting @what as skipped. */
+static int gup_test_open(const char *what)
+{
+	int gfd = open("/sys/kernel/debug/gup_test", O_RDWR);
+
+	if (gfd < 0)
+		ksft_test_result_skip("%s: no gup_test: %s\n", what, strerror(errno));
+	return gfd;
+}
+
 static int pin(int gfd, void *addr, size_t size, unsigned int flags)
 {
 	struct pin_longterm_test pt = {
@@ -1131,12 +1141,9 @@ static void test_pins(void)
 	char *m = MAP_FAILED, *r;
 
 	ok = true;
-	gfd = open("/sys/kernel/debug/gup_test", O_RDWR);
-	if (gfd < 0) {
-		ksft_test_result_skip("GUP through a sharer: no gup_test: %s\n",
-				      strerror(errno));
+	gfd = gup_test_open("GUP through a sharer");
+	if (gfd < 0)
 		return;
-	}
 	acq = pin_vmstat("nr_foll_pin_acquired");
 	rel = pin_vmstat("nr_foll_pin_released");
 	fd = new_region("pins");
@@ -1273,11 +1280,9 @@ static void test_pin_exits(void)
 	char *m;
 
 	ok = true;
-	gfd = open("/sys/kernel/debug/gup_test", O_RDWR);
-	if (gfd < 0) {
-		ksft_test_result_skip("pins and exits: no gup_test: %s\n", strerror(errno));
+	gfd = gup_test_open("pins and exits");
+	if (gfd < 0)
 		return;
-	}
 	acq = pin_vmstat("nr_foll_pin_acquired");
 	rel = pin_vmstat("nr_foll_pin_released");
 	expect_child("creator", in_child(creator, NULL), 0);
@@ -1888,12 +1893,9 @@ static void test_split_pmd(void)
 	int fd, gfd;
 
 	ok = true;
-	gfd = open("/sys/kernel/debug/gup_test", O_RDWR);
-	if (gfd < 0) {
-		ksft_test_result_skip("FOLL_SPLIT_PMD through a sharer: no gup_test: %s\n",
-				      strerror(errno));
+	gfd = gup_test_open("FOLL_SPLIT_PMD through a sharer");
+	if (gfd < 0)
 		return;
-	}
 	fd = new_region("splitpmd");
 	if (fd < 0)
 		goto out;
