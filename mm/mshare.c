@@ -27,10 +27,12 @@
 
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/falloc.h>
 #include <linux/fs_context.h>
 #include <linux/init.h>
 #include <linux/kobject.h>
 #include <linux/kthread.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/mmu_notifier.h>
@@ -112,8 +114,10 @@ static struct inode *msharefs_get_inode(struct super_block *sb,
 /*
  * The host mm belongs to no task. mm_alloc() makes the caller its memcg
  * owner; that task may exit long before the region goes away, so the owner
- * is cleared and charges made through the host mm go to the root memcg
- * until ownership is implemented.
+ * is cleared. Charges made through the host mm then go to the active memcg
+ * (get_mem_cgroup_from_mm()), which every operation on the host sets: the
+ * memcg of the sharer whose mapping faults (mshare_handle_fault()), or of
+ * the caller of an ioctl (mshare_run_host_op()).
  */
 static struct mm_struct *mshare_alloc_host_mm(unsigned long size)
 {
@@ -124,6 +128,14 @@ static struct mm_struct *mshare_alloc_host_mm(unsigned long size)
 #ifdef CONFIG_MEMCG
 	RCU_INIT_POINTER(mm->owner, NULL);
 #endif
+	/*
+	 * khugepaged would collapse the region's memory in its own context,
+	 * with no memcg to charge the huge page to but the root's. Keep it
+	 * from ever registering the host mm, as if it were registered
+	 * already. Faults still allocate huge pages where shmem_enabled
+	 * allows, charged to the faulting sharer.
+	 */
+	set_bit(MMF_VM_HUGEPAGE, &mm->flags);
 	mm->mmap_base = MSHARE_BASE;
 	mm->task_size = MSHARE_BASE + size;
 	return mm;
@@ -154,17 +166,14 @@ static p4d_t *mshare_host_p4d(struct mm_struct *mm, unsigned long addr)
 }
 
 /*
- * Allocate the host's PUD tables for the whole region, once, and mark them
- * (PG_private) so that free_pgtables() never frees them and GUP-fast never
- * walks them; with 5-level paging, also the P4D tables that hold them.
- * Sharers link the PUD tables; they go away with the region.
- */
-/*
  * Unmark the region's PUD tables (and, with 5-level paging, the P4D tables
- * above them), then free all the page tables of the host mm, which maps
- * nothing any more: as exit_mmap() would, had it VMAs to go by.
+ * above them), then, if @unmapped (the host mm maps nothing any more), free
+ * all its page tables, as exit_mmap() would, had it VMAs to go by. If the
+ * host still maps something, exit_mmap() frees the tables of its VMAs,
+ * unmarked, and the other PUD tables leak.
  */
-static void mshare_free_page_tables(struct mm_struct *mm, unsigned long size)
+static void mshare_free_page_tables(struct mm_struct *mm, unsigned long size,
+				    bool unmapped)
 {
 	unsigned long end = MSHARE_BASE + size, addr;
 	struct mmu_gather tlb;
@@ -182,13 +191,21 @@ static void mshare_free_page_tables(struct mm_struct *mm, unsigned long size)
 		if (p4d_present(*p4d))
 			ClearPagePrivate(p4d_page(*p4d));
 	}
-	tlb_gather_mmu(&tlb, mm);
-	free_pgd_range(&tlb, MSHARE_BASE, end, FIRST_USER_ADDRESS,
-		       USER_PGTABLES_CEILING);
-	tlb_finish_mmu(&tlb);
+	if (unmapped) {
+		tlb_gather_mmu(&tlb, mm);
+		free_pgd_range(&tlb, MSHARE_BASE, end, FIRST_USER_ADDRESS,
+			       USER_PGTABLES_CEILING);
+		tlb_finish_mmu(&tlb);
+	}
 	mmap_write_unlock(mm);
 }
 
+/*
+ * Allocate the host's PUD tables for the whole region, once, and mark them
+ * (PG_private) so that free_pgtables() never frees them and GUP-fast never
+ * walks them; with 5-level paging, also the P4D tables that hold them.
+ * Sharers link the PUD tables; they go away with the region.
+ */
 static int mshare_alloc_pud_tables(struct mm_struct *mm, unsigned long size)
 {
 	unsigned long addr;
@@ -244,7 +261,7 @@ static int mshare_set_size(struct inode *inode, loff_t size)
 		err = mmu_notifier_register(&r->mn, mm);
 	}
 	if (err) {
-		mshare_free_page_tables(mm, size);
+		mshare_free_page_tables(mm, size, true);
 		mmput(mm);
 		goto out;
 	}
@@ -295,13 +312,86 @@ struct mshare_host_op {
 	unsigned long len;
 	unsigned long prot;
 	unsigned long flags;
+	struct mem_cgroup *memcg;	/* charged for what the op allocates */
 	long ret;
 };
+
+/* A range of a host mapping's shmem file that an UNMAP made unreachable. */
+struct mshare_punch {
+	struct file *file;
+	loff_t offset;
+	loff_t len;
+};
+
+/*
+ * Each host mapping has a shmem file of its own (shmem_zero_setup()), or
+ * a part of one after a split. munmap() of part of a shared mapping frees
+ * nothing: the pages stay in the file until its last mapping goes. So
+ * UNMAP collects, with the host's mmap_lock held for writing, the file
+ * ranges that it makes unreachable (no other mapping maps them), and
+ * punches them once the lock is dropped (fallocate() takes i_rwsem, which
+ * nests outside mmap_lock), as MADV_REMOVE would. NULL if there is none.
+ */
+static struct mshare_punch *mshare_collect_punches(struct mm_struct *mm,
+						   unsigned long start,
+						   unsigned long end, int *nr)
+{
+	VMA_ITERATOR(vmi, mm, start);
+	struct vm_area_struct *vma;
+	struct mshare_punch *punch;
+	int n = 0;
+
+	*nr = 0;
+	for_each_vma_range(vmi, vma, end)
+		n++;
+	if (!n)
+		return NULL;
+	punch = kmalloc_array(n, sizeof(*punch), GFP_KERNEL);
+	if (!punch)
+		return ERR_PTR(-ENOMEM);
+	vma_iter_set(&vmi, start);
+	for_each_vma_range(vmi, vma, end) {
+		unsigned long s = max(start, vma->vm_start);
+		unsigned long e = min(end, vma->vm_end);
+
+		if (!vma->vm_file || *nr == n)
+			continue;
+		punch[*nr].file = get_file(vma->vm_file);
+		punch[*nr].offset = ((loff_t)vma->vm_pgoff << PAGE_SHIFT) +
+				    (s - vma->vm_start);
+		punch[*nr].len = e - s;
+		(*nr)++;
+	}
+	return punch;
+}
+
+/*
+ * Punch the holes after a successful UNMAP. Pinned pages stay allocated
+ * until they are unpinned, as after munmap(). A failure leaves the pages
+ * in the file until it is released with the rest of the mapping.
+ */
+static void mshare_punch_holes(struct mshare_host_op *op,
+			       struct mshare_punch *punch, int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++) {
+		if (!op->ret)
+			vfs_fallocate(punch[i].file,
+				      FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				      punch[i].offset, punch[i].len);
+		fput(punch[i].file);
+	}
+	kfree(punch);
+}
 
 static void mshare_host_op_fn(struct work_struct *work)
 {
 	struct mshare_host_op *op = container_of(work, struct mshare_host_op, work);
+	struct mem_cgroup *old_memcg = set_active_memcg(op->memcg);
+	struct mshare_punch *punch = NULL;
 	unsigned long populate, addr;
+	int nr_punch = 0;
 
 	kthread_use_mm(op->mm);
 	mmap_write_lock(op->mm);
@@ -312,22 +402,50 @@ static void mshare_host_op_fn(struct work_struct *work)
 		op->ret = IS_ERR_VALUE(addr) ? (long)addr : 0;
 		break;
 	case MSHARE_OP_UNMAP:
-	case MSHARE_OP_DESTROY:
+		punch = mshare_collect_punches(op->mm, op->addr,
+					       op->addr + op->len, &nr_punch);
+		if (IS_ERR(punch)) {
+			op->ret = PTR_ERR(punch);
+			punch = NULL;
+			break;
+		}
 		op->ret = do_munmap(op->mm, op->addr, op->len, NULL);
+		break;
+	case MSHARE_OP_DESTROY:
+		/*
+		 * This may not fail: the page tables are freed next. Unmapping
+		 * the whole region splits no VMA; it fails only when it cannot
+		 * allocate maple tree nodes. Retry, as __GFP_NOFAIL would.
+		 */
+		while ((op->ret = do_munmap(op->mm, op->addr, op->len,
+					    NULL)) == -ENOMEM) {
+			mmap_write_unlock(op->mm);
+			memalloc_retry_wait(GFP_KERNEL);
+			mmap_write_lock(op->mm);
+		}
 		break;
 	}
 	mmap_write_unlock(op->mm);
+	/* Never free tables that may still map pages (see above). */
 	if (op->type == MSHARE_OP_DESTROY)
-		mshare_free_page_tables(op->mm, op->len);
+		mshare_free_page_tables(op->mm, op->len, !WARN_ON_ONCE(op->ret));
 	kthread_unuse_mm(op->mm);
+	mshare_punch_holes(op, punch, nr_punch);
+	set_active_memcg(old_memcg);
 }
 
+/*
+ * Runs @op in a worker, charging what it allocates (VMAs, the shmem file
+ * of a mapping) to the caller's memcg.
+ */
 static long mshare_run_host_op(struct mshare_host_op *op)
 {
+	op->memcg = get_mem_cgroup_from_current();
 	INIT_WORK_ONSTACK(&op->work, mshare_host_op_fn);
 	queue_work(system_unbound_wq, &op->work);
 	flush_work(&op->work);
 	destroy_work_on_stack(&op->work);
+	mem_cgroup_put(op->memcg);
 	return op->ret;
 }
 
@@ -555,6 +673,7 @@ vm_fault_t mshare_handle_fault(struct vm_area_struct *vma,
 {
 	struct mm_struct *host = mshare_vma_region(vma)->mm;
 	unsigned long haddr = MSHARE_BASE + (address - vma->vm_start);
+	struct mem_cgroup *memcg, *old_memcg;
 	struct vm_area_struct *hvma;
 	vm_fault_t ret;
 
@@ -576,6 +695,14 @@ vm_fault_t mshare_handle_fault(struct vm_area_struct *vma,
 
 	flags &= ~(FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_RETRY_NOWAIT |
 		   FAULT_FLAG_VMA_LOCK | FAULT_FLAG_UNSHARE);
+	/*
+	 * What the fault allocates (the page, the host's page tables) is
+	 * charged to the memcg of the mm whose mapping faulted, as a tmpfs
+	 * page is charged to the memcg of the mm that faults it in. For a
+	 * remote GUP that is the sharer's, not the caller's.
+	 */
+	memcg = get_mem_cgroup_from_mm(vma->vm_mm);
+	old_memcg = set_active_memcg(memcg);
 	mshare_host_read_lock(host);
 	hvma = vma_lookup(host, haddr);
 	if (!hvma || !mshare_access_ok(hvma, flags))
@@ -583,6 +710,8 @@ vm_fault_t mshare_handle_fault(struct vm_area_struct *vma,
 	else
 		ret = handle_mm_fault(hvma, haddr, flags, regs);
 	mmap_read_unlock(host);
+	set_active_memcg(old_memcg);
+	mem_cgroup_put(memcg);
 	return ret;
 }
 
@@ -620,8 +749,9 @@ bool mshare_populate_range(struct vm_area_struct *vma, unsigned long *start,
  * exit, the OOM reaper): clear the sharer's P4D entries of the slots in
  * [start, end), without touching the host's tables or pages. The sharer's
  * TLB is flushed by the caller's mmu_gather, paging-structure caches
- * included (freed_tables). Unlinking a whole slot for a partial range is
- * fine: the next access links it again.
+ * included (freed_tables), over the whole slots, as the entries cleared
+ * map them whole. Unlinking a whole slot for a partial range is fine: the
+ * next access links it again.
  */
 void mshare_unlink_page_tables(struct mmu_gather *tlb,
 			       struct vm_area_struct *vma,
@@ -647,6 +777,8 @@ void mshare_unlink_page_tables(struct mmu_gather *tlb,
 		spin_unlock(&mm->page_table_lock);
 	}
 	if (cleared) {
+		start = ALIGN_DOWN(start, MSHARE_ALIGN);
+		end = ALIGN(end, MSHARE_ALIGN);
 		tlb_flush_p4d_range(tlb, start, end - start);
 		tlb->freed_tables = 1;
 	}

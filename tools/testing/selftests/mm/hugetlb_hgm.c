@@ -2261,7 +2261,7 @@ static const char *t_move_pages(size_t hs, bool *ok)
 
 	*ok = false;
 	if (nr_nodes() < 2)
-		return "one NUMA node (the test VM has one; no CONFIG_NUMA)";
+		return "one NUMA node (the test VM has one)";
 	if (!hgm_setup(&h, hs, 1, UFFD_FEATURE_SIGBUS))
 		return NULL;
 	*ok = two_pieces(&h);

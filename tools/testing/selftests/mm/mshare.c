@@ -2005,6 +2005,300 @@ out:
 	ksft_test_result(ok, "process_madvise from another process: EINVAL; mbind: EINVAL\n");
 }
 
+static long long meminfo_kb(const char *key)
+{
+	char line[256];
+	long long kb = -1;
+	size_t n = strlen(key);
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':') {
+			kb = atoll(line + n + 1);
+			break;
+		}
+	fclose(f);
+	return kb;
+}
+
+/* Wait up to 5 s for Shmem to drop to limit kB or below; the last value. */
+static long long shmem_down_to(long long limit)
+{
+	long long kb = meminfo_kb("Shmem");
+	int i;
+
+	for (i = 0; i < 100 && kb > limit; i++) {
+		usleep(50000);
+		kb = meminfo_kb("Shmem");
+	}
+	return kb;
+}
+
+/*
+ * UNMAP of part of a mapping frees that part's pages (munmap() of part of
+ * a shared mapping alone would keep them in its shmem file until the rest
+ * is unmapped): 64 MiB touched, UNMAP of 32 MiB in the middle, then of
+ * the rest; Shmem in /proc/meminfo drops by each part. The content of the
+ * parts that stay mapped is kept.
+ */
+static void test_unmap_frees(void)
+{
+	long long start, touched, half = -1, all = -1;
+	char *m = MAP_FAILED;
+	int fd;
+
+	ok = true;
+	fd = new_region("unmapfree");
+	if (fd < 0)
+		goto out;
+	expect("CREATE_MAPPING 64 MiB", create(fd, anon(0, 64 * MiB)), 0);
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED) {
+		ok = false;
+		goto close;
+	}
+	start = meminfo_kb("Shmem");
+	memset(m, 5, 64 * MiB);
+	touched = meminfo_kb("Shmem");
+	if (start < 0 || touched - start < 60 * 1024) {
+		ksft_print_msg("Shmem %lld -> %lld kB after touching 64 MiB\n", start, touched);
+		ok = false;
+		goto unmap;
+	}
+	expect("UNMAP 16-48 MiB", unmap(fd, 16 * MiB, 32 * MiB), 0);
+	half = shmem_down_to(touched - 30 * 1024);
+	if (half > touched - 30 * 1024) {
+		ksft_print_msg("Shmem %lld -> %lld kB after UNMAP of 32 MiB: not freed\n",
+			       touched, half);
+		ok = false;
+	}
+	if (load(m) != 5 || load(m + 16 * MiB - 1) != 5 || load(m + 48 * MiB) != 5 ||
+	    load(m + 64 * MiB - 1) != 5) {
+		ksft_print_msg("the parts left mapped lost their content\n");
+		ok = false;
+	}
+	expect("UNMAP 0-64 MiB", unmap(fd, 0, 64 * MiB), 0);
+	all = shmem_down_to(start + 2 * 1024);
+	if (all > start + 2 * 1024) {
+		ksft_print_msg("Shmem %lld kB after UNMAP of all, %lld before touching\n",
+			       all, start);
+		ok = false;
+	}
+unmap:
+	munmap(m, align);
+close:
+	close(fd);
+	unlink(p("unmapfree"));
+out:
+	ksft_test_result(ok, "UNMAP of part of a mapping frees that part's pages\n");
+}
+
+/*
+ * move_pages(2) of a page of a sharer mapping: status -EFAULT, nothing
+ * moved (the page is the region's, not the caller's); a query (nodes
+ * NULL) still gives the page's node. The VM has one node: moving to node
+ * 0 is what would succeed (status 0) for any other page, as it does for
+ * the control page here.
+ */
+static void test_move_pages(void)
+{
+	int node[2] = { 0, 0 }, status[2] = { -1, -1 }, fd;
+	void *pages[2];
+	char *m = MAP_FAILED, *own;
+	long ret;
+
+	ok = true;
+	if (access("/sys/devices/system/node", F_OK)) {
+		ksft_test_result_skip("move_pages: no NUMA (CONFIG_NUMA=n)\n");
+		return;
+	}
+	own = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	fd = new_region("movepages");
+	if (fd < 0 || own == MAP_FAILED) {
+		ok = false;
+		goto out;
+	}
+	expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED) {
+		ok = false;
+		goto close;
+	}
+	m[0] = 9;
+	own[0] = 1;
+	pages[0] = m;
+	pages[1] = own;
+	ret = syscall(SYS_move_pages, 0, 2UL, pages, NULL, status, 0);
+	expect("move_pages query", ret, 0);
+	if (!ret && (status[0] != 0 || status[1] != 0)) {
+		ksft_print_msg("query: status %d %d, want 0 0\n", status[0], status[1]);
+		ok = false;
+	}
+	status[0] = -1;
+	status[1] = -1;
+	/* MPOL_MF_MOVE = 1 << 1 */
+	ret = syscall(SYS_move_pages, 0, 2UL, pages, node, status, 2);
+	expect("move_pages MPOL_MF_MOVE", ret, 0);
+	if (!ret && (status[0] != -EFAULT || status[1] != 0)) {
+		ksft_print_msg("move: status %d %d, want %d 0\n", status[0],
+			       status[1], -EFAULT);
+		ok = false;
+	}
+	if (load(m) != 9)
+		ok = false;
+	munmap(m, align);
+close:
+	if (fd >= 0)
+		close(fd);
+	unlink(p("movepages"));
+out:
+	if (own != MAP_FAILED)
+		munmap(own, 4096);
+	ksft_test_result(ok, "move_pages: a sharer's page gets -EFAULT, the query works\n");
+}
+
+static int write_str(const char *file, const char *str)
+{
+	int fd = open(file, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, str, strlen(str));
+	close(fd);
+	return n == (ssize_t)strlen(str) ? 0 : -1;
+}
+
+static long long read_ll(const char *file)
+{
+	long long v = -1;
+	FILE *f = fopen(file, "r");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+struct memcg_arg {
+	char *m;
+	const char *procs;
+};
+
+/* Join the cgroup, then fault 32 MiB by writes and 32 MiB by GUP. */
+static int memcg_child(void *arg)
+{
+	struct memcg_arg *a = arg;
+
+	if (write_str(a->procs, "0"))
+		return 10;
+	memset(a->m, 3, 32 * MiB);
+	if (madvise(a->m + 32 * MiB, 32 * MiB, MADV_POPULATE_WRITE))
+		return 11;
+	return 0;
+}
+
+/*
+ * Memory that a sharer faults into a region is charged to the sharer's
+ * memory cgroup (the host mm belongs to no task): a child in a new cgroup
+ * faults 64 MiB (half by CPU writes, half by MADV_POPULATE_WRITE, i.e.
+ * GUP) and exits; the pages stay charged to its cgroup while the region
+ * maps them (shmem), and MSHAREFS_UNMAP uncharges them. The old kernel
+ * charged them to the root cgroup.
+ */
+static void test_memcg(void)
+{
+	char cgroot[64] = "/sys/fs/cgroup", cg[128], file[192], procs[192];
+	long long before, after, unmapped = -1;
+	struct memcg_arg a;
+	bool mounted = false;
+	char buf[256] = "";
+	int fd = -1, i;
+	FILE *f;
+
+	ok = true;
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK)) {
+		snprintf(cgroot, sizeof(cgroot), "/tmp/mshare-cg.XXXXXX");
+		if (!mkdtemp(cgroot) || mount("none", cgroot, "cgroup2", 0, NULL)) {
+			ksft_test_result_skip("memcg: cannot mount cgroup2: %s\n",
+					      strerror(errno));
+			rmdir(cgroot);
+			return;
+		}
+		mounted = true;
+	}
+	snprintf(file, sizeof(file), "%s/cgroup.controllers", cgroot);
+	f = fopen(file, "r");
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = 0;
+		fclose(f);
+	}
+	if (!strstr(buf, "memory")) {
+		ksft_test_result_skip("memcg: no memory controller (CONFIG_MEMCG=n)\n");
+		goto umount;
+	}
+	snprintf(file, sizeof(file), "%s/cgroup.subtree_control", cgroot);
+	snprintf(cg, sizeof(cg), "%s/mshare-test", cgroot);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	if (write_str(file, "+memory") || (mkdir(cg, 0755) && errno != EEXIST)) {
+		ksft_print_msg("cgroup setup: %s\n", strerror(errno));
+		ok = false;
+		goto umount;
+	}
+	snprintf(file, sizeof(file), "%s/memory.current", cg);
+	fd = new_region("memcg");
+	if (fd < 0)
+		goto rmdir;
+	expect("CREATE_MAPPING 64 MiB", create(fd, anon(0, 64 * MiB)), 0);
+	a.m = map_region(fd, PROT_READ | PROT_WRITE);
+	a.procs = procs;
+	if (a.m == MAP_FAILED) {
+		ok = false;
+		goto close;
+	}
+	before = read_ll(file);
+	expect_child("child in the cgroup", in_child(memcg_child, &a), 0);
+	after = read_ll(file);
+	if (before < 0 || after - before < 60 * (long long)MiB) {
+		ksft_print_msg("memory.current %lld -> %lld: not charged with the 64 MiB\n",
+			       before, after);
+		ok = false;
+	}
+	munmap(a.m, align);
+	expect("UNMAP", unmap(fd, 0, 64 * MiB), 0);
+	/* the shmem file of the mapping may be released by a worker */
+	for (i = 0; i < 100; i++) {
+		unmapped = read_ll(file);
+		if (unmapped >= 0 && unmapped < after - 56 * (long long)MiB)
+			break;
+		usleep(50000);
+	}
+	if (unmapped < 0 || unmapped >= after - 56 * (long long)MiB) {
+		ksft_print_msg("memory.current %lld after UNMAP: not uncharged\n", unmapped);
+		ok = false;
+	}
+close:
+	close(fd);
+	unlink(p("memcg"));
+rmdir:
+	if (rmdir(cg))
+		ksft_print_msg("rmdir %s: %s\n", cg, strerror(errno));
+umount:
+	if (mounted) {
+		umount(cgroot);
+		rmdir(cgroot);
+	}
+	if (!strstr(buf, "memory"))
+		return;
+	ksft_test_result(ok, "memcg: faults charge the sharer's cgroup; UNMAP uncharges\n");
+}
+
 /*
  * A process with a notifier: exit status 0 when the kernel refuses the
  * combination both ways, 99 when gup_test has no MMU_NOTIFIER_TEST.
@@ -2399,7 +2693,7 @@ int main(void)
 		ksft_exit_fail_msg("mount -t msharefs: %s\n", strerror(err));
 	}
 
-	ksft_set_plan(40);
+	ksft_set_plan(43);
 	ok = !statfs(root, &sf) && sf.f_type == MSHARE_MAGIC;
 	ksft_test_result(ok, "mount -t msharefs none DIR (f_type MSHARE_MAGIC)\n");
 	test_mount_point();
@@ -2416,6 +2710,7 @@ int main(void)
 	test_unsized();
 	test_create_unmap();
 	test_partial_unmap();
+	test_unmap_frees();
 	test_create_range_errors();
 	test_create_flag_errors();
 	test_create_fd_errors();
@@ -2434,6 +2729,8 @@ int main(void)
 	test_pagemap_scan();
 	test_msync();
 	test_remote_refusals();
+	test_move_pages();
+	test_memcg();
 	test_notifiers();
 	test_populate();
 	test_pins();
