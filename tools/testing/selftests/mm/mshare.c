@@ -2117,9 +2117,11 @@ static void test_move_pages(void)
 	own = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	fd = new_region("movepages");
-	if (fd < 0 || own == MAP_FAILED) {
-		ok = false;
+	if (fd < 0)
 		goto out;
+	if (own == MAP_FAILED) {
+		ok = false;
+		goto close;
 	}
 	expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
 	m = map_region(fd, PROT_READ | PROT_WRITE);
@@ -2151,8 +2153,7 @@ static void test_move_pages(void)
 		ok = false;
 	munmap(m, align);
 close:
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	unlink(p("movepages"));
 out:
 	if (own != MAP_FAILED)
