@@ -8,6 +8,7 @@
 #include <linux/hugetlb.h>
 #include <linux/hugetlb_hgm.h>
 #include <linux/mm.h>
+#include <linux/mmu_notifier.h>
 #include <linux/pagemap.h>
 #include <linux/pgtable.h>
 #include <linux/userfaultfd_k.h>
@@ -189,14 +190,25 @@ int hugetlb_hgm_mfill_continue(struct vm_area_struct *vma, unsigned long addr)
 	int err, tries;
 
 	mutex_lock(&hugetlb_fault_mutex_table[hash]);
-	/* No tables for a hole: truncation needs the fault mutex we hold. */
+	/*
+	 * No tables that nothing would map: none for a hole (truncation
+	 * needs the fault mutex we hold), a poisoned folio or one without
+	 * reference headroom. hgm_map_pte() checks the last two again.
+	 */
 	folio = filemap_lock_hugetlb_folio(h, mapping, idx);
 	if (IS_ERR(folio)) {
 		err = -EFAULT;
 		goto out_mutex;
 	}
+	err = 0;
+	if (folio_test_hwpoison(folio))
+		err = -EIO;
+	else if (folio_ref_count(folio) >= HGM_MAX_FOLIO_REFS)
+		err = -ENOMEM;
 	folio_unlock(folio);
 	folio_put(folio);
+	if (err)
+		goto out_mutex;
 
 	for (tries = 0; ; tries++) {
 		hugetlb_vma_lock_read(vma);
@@ -240,6 +252,73 @@ out_mutex:
 }
 
 /**
+ * hugetlb_hgm_zap_one - zap one huge page mapped at high granularity
+ * @vma: a VM_HUGETLB_HGM VMA
+ * @hptep: its hstate-level entry for @haddr, a table
+ * @haddr: huge page aligned address
+ *
+ * hugetlb_hgm_zap() with its own mmu_gather and mmu notifier range, for
+ * callers outside a zap of the VMA. Called with the VMA lock held for
+ * writing and i_mmap_rwsem.
+ */
+void hugetlb_hgm_zap_one(struct vm_area_struct *vma, pte_t *hptep,
+			 unsigned long haddr)
+{
+	unsigned long end = haddr + huge_page_size(hstate_vma(vma));
+	struct mmu_notifier_range range;
+	struct mmu_gather tlb;
+
+	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, vma->vm_mm, haddr,
+				end);
+	mmu_notifier_invalidate_range_start(&range);
+	tlb_gather_mmu(&tlb, vma->vm_mm);
+	tlb_start_vma(&tlb, vma);
+	hugetlb_hgm_zap(&tlb, vma, hptep, haddr);
+	tlb_end_vma(&tlb, vma);
+	tlb_finish_mmu(&tlb);
+	mmu_notifier_invalidate_range_end(&range);
+}
+
+/*
+ * Free the tables below the hstate-level entry of @addr if the page
+ * cache has no folio there. Such tables map nothing: every leaf of a
+ * folio goes before the folio leaves the page cache. They are left when
+ * hugetlb_vmdelete_list() (truncate, punch-hole) skips a VMA whose lock
+ * it could not take, after a CONTINUE or a fault made them but mapped
+ * nothing (a 1 GiB fault makes the tables first, then retries). Left
+ * there, every later fault in the hole would find a table and no folio.
+ * Called with the fault mutex held (no folio can be added meanwhile) and
+ * without the VMA lock, which is taken for writing, as for a zap.
+ */
+static void hgm_free_hole_tables(struct vm_area_struct *vma,
+				 unsigned long addr)
+{
+	struct address_space *mapping = vma->vm_file->f_mapping;
+	struct hstate *h = hstate_vma(vma);
+	unsigned long haddr = addr & huge_page_mask(h);
+	struct folio *folio;
+	pte_t *hptep;
+
+	hugetlb_vma_lock_write(vma);
+	i_mmap_lock_write(mapping);
+	hptep = hugetlb_walk(vma, haddr, huge_page_size(h));
+	if (!hptep ||
+	    !hugetlb_hgm_table(vma, huge_ptep_get(vma->vm_mm, haddr, hptep)))
+		goto out;
+	folio = filemap_lock_hugetlb_folio(h, mapping,
+					   hugetlb_linear_page_index(vma, haddr));
+	if (!IS_ERR(folio)) {
+		folio_unlock(folio);
+		folio_put(folio);
+		goto out;
+	}
+	hugetlb_hgm_zap_one(vma, hptep, haddr);
+out:
+	i_mmap_unlock_write(mapping);
+	hugetlb_vma_unlock_write(vma);
+}
+
+/**
  * hugetlb_hgm_handle_minor - handle_userfault() of a minor fault on a
  * VM_HUGETLB_HGM VMA, reported at PAGE_SIZE
  * @vmf: the hugetlb fault, whose address is the huge page's
@@ -273,8 +352,9 @@ vm_fault_t hugetlb_hgm_handle_minor(struct vm_fault *vmf)
  * A present 4 KiB leaf means another thread won (or the fault was
  * spurious). For a none one: a minor userfault at PAGE_SIZE if the VMA is
  * registered for minor faults, otherwise the 4 KiB piece of the page cache
- * folio is mapped. No folio in the page cache is a SIGBUS, as for a
- * shared mapping past the end of its file.
+ * folio is mapped. No folio in the page cache means tables left over a
+ * hole: they are freed and the fault retried, which then allocates a
+ * folio (or reports a missing userfault) as without HGM.
  */
 vm_fault_t hugetlb_hgm_fault(struct address_space *mapping,
 			     struct vm_fault *vmf)
@@ -302,8 +382,11 @@ vm_fault_t hugetlb_hgm_fault(struct address_space *mapping,
 
 	folio = filemap_lock_hugetlb_folio(h, mapping, vmf->pgoff);
 	if (IS_ERR(folio)) {
-		ret = VM_FAULT_SIGBUS;
-		goto out;
+		/* Tables left over a hole: free them, then fault as usual. */
+		hugetlb_vma_unlock_read(vma);
+		hgm_free_hole_tables(vma, vmf->address);
+		mutex_unlock(&hugetlb_fault_mutex_table[hash]);
+		return 0;
 	}
 	if (unlikely(folio_test_hwpoison(folio))) {
 		ret = VM_FAULT_HWPOISON_LARGE |
@@ -377,11 +460,14 @@ bool hugetlb_hgm_pte_none(struct vm_area_struct *vma, pte_t *hptep,
  *
  * Other mappings and GUP-fast pins can change the counts meanwhile: they
  * take the reference before counting the mapping or pin, and uncount it
- * before dropping the reference, so a reference count read twice, the
- * same before and after the other counts, is never too low unless a
- * reference is really missing. When it changed, there is nothing to say.
+ * before dropping the reference. A reference count read twice, the same
+ * before and after the other counts, is therefore too low only if a
+ * reference is really missing, or if a pin came and another went in
+ * between (the count is the same, the pin count was read in the middle:
+ * one too many). A snapshot where the count changed says nothing; a short
+ * one is only reported if three in a row, each stable, are short.
  */
-void hugetlb_hgm_check_refs(struct folio *folio, int transient)
+static bool hgm_refs_cover(struct folio *folio, int transient)
 {
 	int refs = folio_ref_count(folio), want;
 
@@ -392,9 +478,19 @@ void hugetlb_hgm_check_refs(struct folio *folio, int transient)
 	       transient;
 	/* ... and again after them. */
 	smp_rmb();
-	if (folio_ref_count(folio) != refs)
-		return;
-	VM_WARN_ON_ONCE_FOLIO(refs < want, folio);
+	return folio_ref_count(folio) != refs || refs >= want;
+}
+
+void hugetlb_hgm_check_refs(struct folio *folio, int transient)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (hgm_refs_cover(folio, transient))
+			return;
+		cpu_relax();
+	}
+	VM_WARN_ON_ONCE_FOLIO(1, folio);
 }
 
 #ifdef CONFIG_PAGE_PIN_TRACKER
@@ -587,3 +683,4 @@ void hugetlb_hgm_zap(struct mmu_gather *tlb, struct vm_area_struct *vma,
 	}
 	tlb_remove_huge_tlb_entry(h, tlb, hptep, haddr);
 }
+

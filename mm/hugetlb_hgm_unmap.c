@@ -8,9 +8,7 @@
 #include <linux/hugetlb.h>
 #include <linux/hugetlb_hgm.h>
 #include <linux/mm.h>
-#include <linux/mmu_notifier.h>
 #include <linux/pagemap.h>
-#include <asm/tlb.h>
 
 /**
  * hugetlb_hgm_unmap_folio - remove the 4 KiB leaves of a hugetlb folio
@@ -39,8 +37,6 @@ void hugetlb_hgm_unmap_folio(struct folio *folio,
 	i_mmap_assert_write_locked(mapping);
 	vma_interval_tree_foreach(vma, &mapping->i_mmap, pgoff,
 				  pgoff + folio_nr_pages(folio) - 1) {
-		struct mmu_notifier_range range;
-		struct mmu_gather tlb;
 		unsigned long haddr;
 		pte_t *hptep;
 
@@ -55,17 +51,8 @@ void hugetlb_hgm_unmap_folio(struct folio *folio,
 		hptep = hugetlb_walk(vma, haddr, sz);
 		if (hptep &&
 		    hugetlb_hgm_table(vma, huge_ptep_get(vma->vm_mm, haddr,
-							 hptep))) {
-			mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0,
-						vma->vm_mm, haddr, haddr + sz);
-			mmu_notifier_invalidate_range_start(&range);
-			tlb_gather_mmu(&tlb, vma->vm_mm);
-			tlb_start_vma(&tlb, vma);
-			hugetlb_hgm_zap(&tlb, vma, hptep, haddr);
-			tlb_end_vma(&tlb, vma);
-			tlb_finish_mmu(&tlb);
-			mmu_notifier_invalidate_range_end(&range);
-		}
+							 hptep)))
+			hugetlb_hgm_zap_one(vma, hptep, haddr);
 		hugetlb_vma_unlock_write(vma);
 	}
 }

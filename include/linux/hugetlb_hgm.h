@@ -96,6 +96,8 @@ int hugetlb_hgm_mfill_continue(struct vm_area_struct *vma,
 			       unsigned long addr);
 void hugetlb_hgm_zap(struct mmu_gather *tlb, struct vm_area_struct *vma,
 		     pte_t *hptep, unsigned long haddr);
+void hugetlb_hgm_zap_one(struct vm_area_struct *vma, pte_t *hptep,
+			 unsigned long haddr);
 bool hugetlb_hgm_pte_none(struct vm_area_struct *vma, pte_t *hptep,
 			  unsigned long addr);
 int hugetlb_hgm_collapse(struct vm_area_struct *vma, unsigned long start,

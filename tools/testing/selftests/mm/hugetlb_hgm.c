@@ -45,6 +45,11 @@
  * whole, and signals BUS_MCEERR_AR. The soft-offline and hwpoison cases
  * skip without CONFIG_MEMORY_FAILURE.
  *
+ * Allocation failures (fail-nth, CONFIG_FAULT_INJECTION and CONFIG_FAILSLAB;
+ * skipped without): munmap() of part of a split VMA and mmap() + MADV_SPLIT
+ * with their 1st, 2nd, ... allocation failing in turn give ENOMEM or leave
+ * VMAs where 4 KiB CONTINUE and MADV_COLLAPSE still work.
+ *
  * -s [-t SECONDS] [-S SEED]: the stress instead (see run_stress()): long-term
  * pins of 4 KiB pieces (GUP-fast and -slow) with CPU and device writes
  * checked both ways, short GUP-fast/-slow pins, 4 KiB and whole
@@ -259,7 +264,7 @@ static bool expect_err(int err, int want, const char *what)
 {
 	if (err == want)
 		return true;
-	ksft_print_msg("%s: MADV_SPLIT returned %s, want %s\n", what,
+	ksft_print_msg("%s: got %s, want %s\n", what,
 		       err ? strerror(err) : "0", want ? strerror(want) : "0");
 	return false;
 }
@@ -1983,6 +1988,95 @@ struct pcase {
 	const char *(*fn)(size_t hs, bool *ok);
 };
 
+/* Order of a HMM_TEST_SNAPSHOT entry, or -1 if the page is not valid. */
+static int snap_order(uint64_t e)
+{
+	if (!(e & HMM_TEST_SNAP_VALID))
+		return -1;
+	return (e >> HMM_TEST_SNAP_ORDER_SHIFT) & HMM_TEST_SNAP_ORDER_MASK;
+}
+
+/* HMM_TEST_SNAPSHOT of the first 8 pages of @p: 0 or an errno. */
+static int hmm_snapshot(int fd, char *p, uint64_t *snap)
+{
+	struct hmm_test_snapshot s = {
+		.addr = (unsigned long)p,
+		.npages = 8,
+		.out = (unsigned long)snap,
+	};
+
+	return ioctl(fd, HMM_TEST_SNAPSHOT, &s) ? errno : 0;
+}
+
+/*
+ * What a device mirroring a split huge page with HMM sees (gup_test
+ * HMM_TEST_SNAPSHOT: hmm_range_fault() without faulting, through an MMU
+ * notifier of MMU_NOTIFIER_TEST_START): a 4 KiB piece that CONTINUE mapped
+ * is valid at its pfn with order 0, the pieces next to it are not valid;
+ * after MADV_COLLAPSE every page is valid with the huge page's order. At
+ * the huge page's order, a device would map the whole huge page through
+ * one 4 KiB piece, pieces that post-copy has not provided included.
+ */
+static const char *t_hmm_order(size_t hs, bool *ok)
+{
+	struct pin_longterm_test args = { .size = hs };
+	int order = log2ul(hs / pagesize), fd, i, err;
+	const char *why = NULL;
+	uint64_t snap[8];
+	struct hgm h;
+
+	*ok = false;
+	fd = open(GUP_TEST_FILE, O_RDWR);
+	if (fd < 0)
+		return "no " GUP_TEST_FILE;
+	if (!hgm_setup(&h, hs, 1, 0)) {
+		close(fd);
+		return NULL;
+	}
+	*ok = expect_err(uffd_continue(h.uffd, h.p + 3 * pagesize, pagesize),
+			 0, "CONTINUE of piece 3");
+	args.addr = (unsigned long)h.p;
+	if (ioctl(fd, MMU_NOTIFIER_TEST_START, &args)) {
+		why = "MMU_NOTIFIER_TEST_START failed (no CONFIG_MMU_NOTIFIER?)";
+		goto out;
+	}
+	err = hmm_snapshot(fd, h.p, snap);
+	if (err == EOPNOTSUPP || err == EINVAL) {
+		why = "no HMM_TEST_SNAPSHOT (CONFIG_HMM_MIRROR) in gup_test";
+		goto out;
+	}
+	*ok &= expect_err(err, 0, "HMM_TEST_SNAPSHOT");
+	for (i = 0; !err && i < 8; i++) {
+		int want = i == 3 ? 0 : -1;
+
+		if (snap_order(snap[i]) != want ||
+		    (want == 0 && (snap[i] & HMM_TEST_SNAP_PFN_MASK) != h.pfn[0] + i)) {
+			ksft_print_msg("split: page %d: order %d pfn %#llx, want %d, %#lx\n",
+				       i, snap_order(snap[i]),
+				       (unsigned long long)(snap[i] & HMM_TEST_SNAP_PFN_MASK),
+				       want, h.pfn[0] + i);
+			*ok = false;
+		}
+	}
+	*ok &= expect_err(collapse(h.p, hs), 0, "MADV_COLLAPSE");
+	err = hmm_snapshot(fd, h.p, snap);
+	*ok &= expect_err(err, 0, "HMM_TEST_SNAPSHOT after MADV_COLLAPSE");
+	for (i = 0; !err && i < 8; i++) {
+		if (snap_order(snap[i]) != order ||
+		    (snap[i] & HMM_TEST_SNAP_PFN_MASK) != h.pfn[0] + i) {
+			ksft_print_msg("whole: page %d: order %d pfn %#llx, want %d, %#lx\n",
+				       i, snap_order(snap[i]),
+				       (unsigned long long)(snap[i] & HMM_TEST_SNAP_PFN_MASK),
+				       order, h.pfn[0] + i);
+			*ok = false;
+		}
+	}
+out:
+	close(fd);
+	hgm_teardown(&h);
+	return why;
+}
+
 static const struct pcase pin_cases[] = {
 	{ "pins of 4 KiB pieces: tracker pfns exact, foll_pin balanced", t_pins },
 	{ "punch-hole while pinned: orphan freed at unpin", t_punch_pinned },
@@ -1992,6 +2086,7 @@ static const struct pcase pin_cases[] = {
 	{ "MADV_COLLAPSE while pinned: pins kept, device and CPU coherent", t_collapse_pinned },
 	{ "two VMAs on one file: pin kept when the split one goes", t_two_vmas_pinned },
 	{ "fork with a pinned piece: child maps whole, pin kept", t_fork_pinned },
+	{ "HMM snapshot: a 4 KiB piece has order 0, whole after collapse", t_hmm_order },
 };
 
 #define NR_PIN_CASES	ARRAY_SIZE(pin_cases)
@@ -2119,10 +2214,27 @@ static void on_mce(int sig, siginfo_t *si, void *uc)
 	mce_addr = si->si_addr;
 }
 
+/* VmPTE of /proc/self/status: this process's page tables, in kB. */
+static long vm_pte_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPTE: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
 /* The child of t_hwpoison(): 0 if everything was as expected. */
 static int hwpoison_child(size_t hs)
 {
 	struct sigaction sa = { .sa_sigaction = on_mce, .sa_flags = SA_SIGINFO };
+	long pte_kb;
 	bool ok;
 	struct hgm h;
 	char *q;
@@ -2168,8 +2280,14 @@ static int hwpoison_child(size_t hs)
 		ksft_print_msg("no SIGBUS reading the poisoned huge page\n");
 		ok = false;
 	}
+	pte_kb = vm_pte_kb();
 	ok &= expect_err(uffd_continue(h.uffd, h.p + 3 * pagesize, pagesize),
 			 EIO, "CONTINUE of the poisoned huge page");
+	if (vm_pte_kb() != pte_kb) {
+		ksft_print_msg("the failed CONTINUE left page tables: VmPTE %ld -> %ld kB\n",
+			       pte_kb, vm_pte_kb());
+		ok = false;
+	}
 	ok &= expect_mapcount(h.pfn[0], 0, "at the end");
 	munmap(q, hs);
 	hgm_teardown(&h);
@@ -2181,10 +2299,10 @@ static int hwpoison_child(size_t hs)
  * mapping: memory-failure unmaps both (mapcount 0, nothing present), the
  * caller gets one SIGBUS (BUS_MCEERR_AR, lsb of the huge page size, the
  * address of the piece in either mapping), later reads get SIGBUS and
- * CONTINUE EIO. In a child, so that a kill (the old "failed to unmap"
- * path) fails the case rather than the run. A poisoned huge page is never
- * handed out again: one fewer usable page for the rest of the boot, so
- * only on the 2 MiB hstate.
+ * CONTINUE EIO, leaving no page table behind. In a child, so that a kill
+ * (the old "failed to unmap" path) fails the case rather than the run. A
+ * poisoned huge page is never handed out again: one fewer usable page for
+ * the rest of the boot, so only on the 2 MiB hstate.
  */
 static const char *t_hwpoison(size_t hs, bool *ok)
 {
@@ -2384,6 +2502,219 @@ static const struct pcase mf_cases[] = {
 
 #define NR_MF_CASES	ARRAY_SIZE(mf_cases)
 
+/* ---- allocation failures (fault injection) --------------------------- */
+
+/*
+ * fail-nth (CONFIG_FAULT_INJECTION): writing N to
+ * /proc/thread-self/fail-nth makes the Nth allocation that a fault
+ * injection point sees in this thread fail; reading it back gives 0 once
+ * that happened, else what is left of N. failslab (CONFIG_FAILSLAB,
+ * CONFIG_FAULT_INJECTION_DEBUG_FS) skips GFP_KERNEL allocations and dumps
+ * a stack trace for each failure by default: fi_setup() turns both off.
+ */
+#define FAILSLAB_DIR	"/sys/kernel/debug/failslab/"
+
+static int fail_nth_fd = -1;
+
+static bool write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	close(fd);
+	return ok;
+}
+
+static const char *fi_setup(void)
+{
+	if (fail_nth_fd >= 0)
+		return NULL;
+	fail_nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
+	if (fail_nth_fd < 0)
+		return "no /proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION)";
+	if (!write_str(FAILSLAB_DIR "ignore-gfp-wait", "N") ||
+	    !write_str(FAILSLAB_DIR "verbose", "0")) {
+		close(fail_nth_fd);
+		fail_nth_fd = -1;
+		return "no " FAILSLAB_DIR " (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS)";
+	}
+	return NULL;
+}
+
+/* Back to failslab's defaults, for whatever runs after us. */
+static void fi_restore(void)
+{
+	if (fail_nth_fd < 0)
+		return;
+	write_str(FAILSLAB_DIR "ignore-gfp-wait", "Y");
+	write_str(FAILSLAB_DIR "verbose", "2");
+	close(fail_nth_fd);
+	fail_nth_fd = -1;
+}
+
+static void fail_nth_set(unsigned int n)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%u", n);
+
+	if (pwrite(fail_nth_fd, buf, len, 0) != len)
+		ksft_exit_fail_msg("fail-nth: %s\n", strerror(errno));
+}
+
+/* Did the failure asked for by fail_nth_set() happen? Disarms it. */
+static bool fail_nth_fired(void)
+{
+	char buf[16] = "";
+	ssize_t len = pread(fail_nth_fd, buf, sizeof(buf) - 1, 0);
+
+	fail_nth_set(0);
+	return len > 0 && strtoul(buf, NULL, 10) == 0;
+}
+
+/* Give up on a call that still succeeds after this many failures. */
+#define FI_MAX_NTH	200
+
+/*
+ * munmap() of the second of two huge pages of a split VMA that has 4 KiB
+ * mappings in the first, with its 1st, 2nd, ... allocation failing in
+ * turn until one call sees no failure: each fails with ENOMEM or
+ * succeeds, and either way the huge page that stays keeps working as a
+ * split one: a 4 KiB CONTINUE maps, and MADV_COLLAPSE maps it whole (the
+ * part a split leaves needs a VMA lock of its own: without one,
+ * MADV_COLLAPSE did nothing and no HGM table could be made in it). One
+ * memfd, so each round only maps it again.
+ */
+static const char *t_fi_munmap(size_t hs, bool *ok)
+{
+	unsigned int n, failed = 0, enomem = 0;
+	const char *why = fi_setup();
+	bool fired = true, unmapped;
+	struct hgm h;
+	char *p;
+	int err;
+
+	*ok = false;
+	if (why)
+		return why;
+	if (!hgm_setup(&h, hs, 2, 0))
+		return NULL;
+	munmap(h.p, h.len);
+	h.p = NULL;
+	*ok = true;
+	for (n = 1; n <= FI_MAX_NTH && fired && *ok; n++) {
+		p = map_at(h.len, hs, MAP_SHARED, h.fd, hs);
+		if (!p || split(p, h.len) ||
+		    hgm_uffd_register(h.uffd, p, h.len, UFFDIO_REGISTER_MODE_MINOR) ||
+		    uffd_continue(h.uffd, p + pagesize, pagesize)) {
+			ksft_print_msg("round %u: setting up failed\n", n);
+			*ok = false;
+			break;
+		}
+		fail_nth_set(n);
+		unmapped = !munmap(p + hs, hs);
+		err = unmapped ? 0 : errno;
+		fired = fail_nth_fired();
+		failed += fired;
+		if (err) {
+			enomem++;
+			*ok &= expect_err(err, ENOMEM, "munmap, an allocation failing");
+		}
+		err = uffd_continue(h.uffd, p + 2 * pagesize, pagesize);
+		*ok &= expect_err(err, 0, "CONTINUE after the munmap");
+		err = collapse(p, hs);
+		*ok &= expect_err(err, 0, "MADV_COLLAPSE after the munmap");
+		if (!present(p + 100 * pagesize) || !page_ok(p, 100)) {
+			ksft_print_msg("round %u (munmap %s): MADV_COLLAPSE did not map page 100\n",
+				       n, unmapped ? "done" : "failed");
+			*ok = false;
+		}
+		munmap(p, h.len);
+	}
+	if (*ok && fired) {
+		ksft_print_msg("munmap: an allocation still failed at the %dth\n", FI_MAX_NTH);
+		*ok = false;
+	}
+	ksft_print_msg("%u allocations failed in turn: munmap ENOMEM %u times\n",
+		       failed, enomem);
+	hgm_teardown(&h);
+	return NULL;
+}
+
+/*
+ * mmap() of a huge page of a hugetlb memfd with its 1st, 2nd, ...
+ * allocation failing in turn: ENOMEM, or a mapping that MADV_SPLIT
+ * either splits so that a 4 KiB CONTINUE maps, or refuses with ENOMEM
+ * (its VMA lock could not be allocated: no HGM table could ever be made).
+ */
+static const char *t_fi_mmap(size_t hs, bool *ok)
+{
+	unsigned int n, failed = 0, mmap_enomem = 0, split_enomem = 0;
+	const char *why = fi_setup();
+	bool fired = true;
+	struct hgm h;
+	char *q, *p;
+	int err;
+
+	*ok = false;
+	if (why)
+		return why;
+	if (!hgm_setup(&h, hs, 1, 0))
+		return NULL;
+	munmap(h.p, h.len);
+	h.p = NULL;
+	*ok = true;
+	for (n = 1; n <= FI_MAX_NTH && fired && *ok; n++) {
+		q = reserve(hs, hs);
+		if (!q) {
+			*ok = false;
+			break;
+		}
+		fail_nth_set(n);
+		p = mmap(q, hs, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED | MAP_NORESERVE, h.fd, 0);
+		err = p == MAP_FAILED ? errno : 0;
+		fired = fail_nth_fired();
+		failed += fired;
+		if (err) {
+			mmap_enomem++;
+			*ok &= expect_err(err, ENOMEM, "mmap, an allocation failing");
+			munmap(q, hs);
+			continue;
+		}
+		err = split(p, hs);
+		if (err == ENOMEM) {
+			split_enomem++;
+		} else if (!expect_err(err, 0, "MADV_SPLIT")) {
+			*ok = false;
+		} else {
+			err = hgm_uffd_register(h.uffd, p, hs, UFFDIO_REGISTER_MODE_MINOR);
+			*ok &= expect_err(err, 0, "UFFDIO_REGISTER");
+			err = uffd_continue(h.uffd, p + 5 * pagesize, pagesize);
+			*ok &= expect_err(err, 0, "CONTINUE in the split mapping");
+			*ok &= present(p + 5 * pagesize) && page_ok(p, 5);
+		}
+		munmap(p, hs);
+	}
+	if (*ok && fired) {
+		ksft_print_msg("mmap: an allocation still failed at the %dth\n", FI_MAX_NTH);
+		*ok = false;
+	}
+	ksft_print_msg("%u allocations failed in turn: ENOMEM from mmap %u, from MADV_SPLIT %u\n",
+		       failed, mmap_enomem, split_enomem);
+	hgm_teardown(&h);
+	return NULL;
+}
+
+static const struct pcase fi_cases[] = {
+	{ "munmap of part of a split VMA with each allocation failing", t_fi_munmap },
+	{ "mmap then MADV_SPLIT with each allocation failing", t_fi_mmap },
+};
+
+#define NR_FI_CASES	ARRAY_SIZE(fi_cases)
+
 static void run_size(size_t hs)
 {
 	unsigned long nfree = free_pages(hs);
@@ -2432,6 +2763,19 @@ static void run_size(size_t hs)
 			ksft_test_result(ok, "%s (%zu kB)\n",
 					 pin_cases[i].name, hs >> 10);
 	}
+	for (i = 0; i < NR_FI_CASES; i++) {
+		const char *why = skip;
+
+		if (!why)
+			why = fi_cases[i].fn(hs, &ok);
+		if (why)
+			ksft_test_result_skip("%s (%zu kB): %s\n",
+					      fi_cases[i].name, hs >> 10, why);
+		else
+			ksft_test_result(ok, "%s (%zu kB)\n",
+					 fi_cases[i].name, hs >> 10);
+	}
+	fi_restore();
 	for (i = 0; i < NR_MF_CASES; i++) {
 		const char *why = skip;
 
@@ -3315,7 +3659,7 @@ int main(int argc, char **argv)
 		ksft_set_plan(2);
 	else
 		ksft_set_plan(2 * (NR_HCASES + NR_HGM_CASES + NR_PIN_CASES +
-				    NR_MF_CASES) + 1 + 1);
+				    NR_FI_CASES + NR_MF_CASES) + 1 + 1);
 	if (stress)
 		ksft_print_msg("seed %lu (-S %lu replays the choices, not the timing)\n",
 			       st_seed, st_seed);

@@ -1466,6 +1466,87 @@ static void test_mmu_notifier_args(void)
 	ksft_test_result(ok, "gup_test: MMU_NOTIFIER_TEST_START refuses bad ranges and flags\n");
 }
 
+/*
+ * gup_test's HMM_TEST_SNAPSHOT (hmm_range_fault() without faulting, inside
+ * the file's MMU_NOTIFIER_TEST_START range): EINVAL without a notifier,
+ * for 0 or more than HMM_TEST_SNAPSHOT_MAX_PAGES pages, an unaligned
+ * address, flags, or a range reaching outside the notifier's; over nothing
+ * mapped it succeeds with every page HMM_TEST_SNAP_ERROR; a bad output
+ * pointer is EFAULT. Skipped like MMU_NOTIFIER_TEST_START.
+ */
+static void test_hmm_snapshot_args(void)
+{
+	const uint64_t base = 0x10000000, len = 1UL << 20;
+	struct {
+		uint64_t addr, npages, flags;
+		bool bad_out;
+		int err;
+	} cases[] = {
+		{ base, 0, 0, false, EINVAL },
+		{ base, HMM_TEST_SNAPSHOT_MAX_PAGES + 1, 0, false, EINVAL },
+		{ base + 1, 1, 0, false, EINVAL },
+		{ base, 1, 1, false, EINVAL },
+		{ base - 4096, 2, 0, false, EINVAL },
+		{ base + len - 4096, 2, 0, false, EINVAL },
+		{ base, 1ULL << 52, 0, false, EINVAL },
+		{ base, 8, 0, true, EFAULT },
+		{ base + len - 8 * 4096, 8, 0, false, 0 },
+	};
+	struct pin_longterm_test args = { .addr = base, .size = len };
+	struct hmm_test_snapshot snap = { .addr = base, .npages = 1 };
+	uint64_t out[8];
+	bool ok = true;
+	size_t i, j;
+	int fd;
+
+	fd = open(GUP_TEST_FILE, O_RDWR);
+	if (fd < 0)
+		ksft_exit_fail_msg("open %s: %s\n", GUP_TEST_FILE, strerror(errno));
+	snap.out = (unsigned long)out;
+	if (!ioctl(fd, HMM_TEST_SNAPSHOT, &snap) || errno != EINVAL) {
+		ksft_print_msg("HMM_TEST_SNAPSHOT without a notifier: not EINVAL\n");
+		ok = false;
+	}
+	if (ioctl(fd, MMU_NOTIFIER_TEST_START, &args)) {
+		ksft_test_result_skip("gup_test: MMU_NOTIFIER_TEST_START: %s\n",
+				      strerror(errno));
+		close(fd);
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		int want = cases[i].err;
+		long ret;
+
+		snap.addr = cases[i].addr;
+		snap.npages = cases[i].npages;
+		snap.flags = cases[i].flags;
+		snap.out = (unsigned long)out;
+		if (cases[i].bad_out)
+			snap.out = 8;	/* in the first page, never mapped */
+		memset(out, 0, sizeof(out));
+		ret = ioctl(fd, HMM_TEST_SNAPSHOT, &snap);
+		if (want ? !ret || errno != want : !!ret) {
+			ksft_print_msg("SNAPSHOT %#llx x %llu flags %#llx: %s, want %s\n",
+				       (unsigned long long)snap.addr,
+				       (unsigned long long)snap.npages,
+				       (unsigned long long)snap.flags,
+				       ret ? strerror(errno) : "success",
+				       want ? strerror(want) : "success");
+			ok = false;
+		}
+		for (j = 0; !ret && j < snap.npages; j++) {
+			if (out[j] != HMM_TEST_SNAP_ERROR) {
+				ksft_print_msg("SNAPSHOT of nothing mapped: page %zu is %#llx\n",
+					       j, (unsigned long long)out[j]);
+				ok = false;
+			}
+		}
+	}
+	ioctl(fd, MMU_NOTIFIER_TEST_STOP);
+	close(fd);
+	ksft_test_result(ok, "gup_test: HMM_TEST_SNAPSHOT refuses bad ranges and pointers\n");
+}
+
 static void test_lt_per_file(void)
 {
 	struct snap base;
@@ -1726,7 +1807,7 @@ int main(int argc, char **argv)
 	catch_fatal_signals();
 	ksft_print_header();
 	ksft_print_msg("seed %llu\n", (unsigned long long)seed);
-	ksft_set_plan(9);
+	ksft_set_plan(10);
 
 	pagesize = getpagesize();
 	thpsize = read_pmd_pagesize();
@@ -1761,6 +1842,7 @@ int main(int argc, char **argv)
 	test_lt_per_file();
 	test_lt_close_race();
 	test_mmu_notifier_args();
+	test_hmm_snapshot_args();
 
 	run_fuzz(seconds, max_ops);
 	ksft_finished();
