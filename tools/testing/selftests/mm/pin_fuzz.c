@@ -1470,7 +1470,8 @@ static void test_mmu_notifier_args(void)
  * gup_test's HMM_TEST_SNAPSHOT (hmm_range_fault() without faulting, inside
  * the file's MMU_NOTIFIER_TEST_START range): EINVAL without a notifier,
  * for 0 or more than HMM_TEST_SNAPSHOT_MAX_PAGES pages, an unaligned
- * address, flags, or a range reaching outside the notifier's; over nothing
+ * address, flags, or a range reaching outside the notifier's (also one
+ * whose end would wrap past 2^64); over nothing
  * mapped it succeeds with every page HMM_TEST_SNAP_ERROR; a bad output
  * pointer is EFAULT. Skipped like MMU_NOTIFIER_TEST_START.
  */
@@ -1489,6 +1490,7 @@ static void test_hmm_snapshot_args(void)
 		{ base - 4096, 2, 0, false, EINVAL },
 		{ base + len - 4096, 2, 0, false, EINVAL },
 		{ base, 1ULL << 52, 0, false, EINVAL },
+		{ -(uint64_t)4096, 2, 0, false, EINVAL },	/* would wrap */
 		{ base, 8, 0, true, EFAULT },
 		{ base + len - 8 * 4096, 8, 0, false, 0 },
 	};
