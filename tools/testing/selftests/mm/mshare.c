@@ -51,6 +51,9 @@
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE	25
 #endif
+#ifndef MADV_SOFT_OFFLINE
+#define MADV_SOFT_OFFLINE	101
+#endif
 
 /* P4D_SIZE on x86_64: the documented alignment of regions */
 #define ALIGN_X86_64	(512 * GiB)
@@ -1231,6 +1234,185 @@ out:
 	}
 	ksft_test_result(ok, "GUP through a sharer: %s\n",
 			 "pin untouched memory, the device sees sharers, EFAULT, balanced");
+}
+
+/* The pfn /proc/self/pagemap gives for addr (root), or 0 if none. */
+static uint64_t pfn_of(const void *addr)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e), (uintptr_t)addr / 4096 * sizeof(e)) != sizeof(e))
+		e = 0;
+	close(fd);
+	return (e & (1ULL << 63)) ? e & ((1ULL << 55) - 1) : 0;
+}
+
+/* Another sharer of "mf": page 3 must hold 0x33; it writes 0x44 there. */
+static int mf_sharer(void *arg)
+{
+	int fd = open(p("mf"), O_RDWR);
+	char *m;
+
+	if (fd < 0)
+		return 10;
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED)
+		return 11;
+	if (load(m + 3 * 4096) != 0x33)
+		return 12;
+	m[3 * 4096] = 0x44;
+	return 0;
+}
+
+/* Another sharer of "mf": maps it and reads the byte at offset arg. */
+static int mf_reader(void *arg)
+{
+	int fd = open(p("mf"), O_RDONLY);
+	char *m;
+
+	if (fd < 0)
+		return 10;
+	m = map_region(fd, PROT_READ);
+	if (m == MAP_FAILED)
+		return 11;
+	load(m + (uintptr_t)arg);
+	return 0;
+}
+
+/*
+ * Memory failure in a region (MADV_SOFT_OFFLINE, MADV_HWPOISON; root,
+ * CONFIG_MEMORY_FAILURE). Both look up the page through the caller's
+ * mapping (GUP, in the host mm) and act on the host's mapping of it,
+ * which every sharer uses:
+ * - soft offline migrates the page: a new pfn, the same content, still
+ *   shared both ways; a page held by a long-term pin is not migrated
+ *   (EBUSY) and the device keeps seeing it;
+ * - hwpoison unmaps the page from the host: every sharer gets SIGBUS on
+ *   it, a pin of it fails with EFAULT, the other pages are untouched,
+ *   and UNMAP and the release of the region take the poisoned entry.
+ * No warning; pins balance. Each run loses one page to the poison.
+ */
+static void test_memory_failure(void)
+{
+	static char buf[16 * 4096];
+	uint64_t ubuf = (uintptr_t)buf;
+	long acq, rel, acq2 = 0, rel2 = 0;
+	uint64_t pfn, pfn2;
+	int fd, gfd, i;
+	char *m;
+
+	ok = true;
+	gfd = gup_test_open("memory failure in a region");
+	if (gfd < 0)
+		return;
+	acq = pin_vmstat("nr_foll_pin_acquired");
+	rel = pin_vmstat("nr_foll_pin_released");
+	fd = new_region("mf");
+	if (fd < 0)
+		goto out;
+	expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED) {
+		ok = false;
+		goto close;
+	}
+	for (i = 0; i < 32; i++)
+		m[i * 4096] = 0x30 + i;
+	pfn = pfn_of(m + 4096);
+	i = madvise(m + 4096, 4096, MADV_SOFT_OFFLINE);
+	if (i && errno == EINVAL) {
+		ksft_test_result_skip("memory failure in a region: %s\n",
+				      "no MADV_SOFT_OFFLINE (CONFIG_MEMORY_FAILURE=n)");
+		munmap(m, align);
+		close(fd);
+		unlink(p("mf"));
+		close(gfd);
+		return;
+	}
+	expect("MADV_SOFT_OFFLINE", i, 0);
+	pfn2 = pfn_of(m + 4096);
+	if (!pfn || !pfn2 || pfn == pfn2) {
+		ksft_print_msg("soft offline: pfn %#llx before, %#llx after\n",
+			       (unsigned long long)pfn, (unsigned long long)pfn2);
+		ok = false;
+	}
+	if (load(m + 4096) != 0x31 || load(m) != 0x30) {
+		ksft_print_msg("soft offline changed the content\n");
+		ok = false;
+	}
+	expect_child("a sharer after soft offline", in_child(mf_sharer, NULL), 0);
+	if (load(m + 3 * 4096) != 0x44) {
+		ksft_print_msg("the sharer's write is not seen after soft offline\n");
+		ok = false;
+	}
+
+	/* pinned: not migrated, the device keeps the page */
+	expect("pin 16 pages", pin(gfd, m + 16 * 4096, 16 * 4096,
+				   PIN_LONGTERM_TEST_FLAG_USE_WRITE), 0);
+	pfn = pfn_of(m + 20 * 4096);
+	expect("MADV_SOFT_OFFLINE of a pinned page",
+	       madvise(m + 20 * 4096, 4096, MADV_SOFT_OFFLINE), EBUSY);
+	if (pfn_of(m + 20 * 4096) != pfn) {
+		ksft_print_msg("a pinned page moved\n");
+		ok = false;
+	}
+	m[20 * 4096] = 0x55;
+	memset(buf, 0, sizeof(buf));
+	expect("device reads", ioctl(gfd, PIN_LONGTERM_TEST_READ, &ubuf), 0);
+	if (buf[4 * 4096] != 0x55 || buf[0] != 0x30 + 16) {
+		ksft_print_msg("the device sees %#x, %#x\n", buf[4 * 4096], buf[0]);
+		ok = false;
+	}
+	expect("unpin", ioctl(gfd, PIN_LONGTERM_TEST_STOP), 0);
+
+	/* hwpoison of page 2: SIGBUS in every sharer, the rest stays */
+	expect("MADV_HWPOISON", madvise(m + 2 * 4096, 4096, MADV_HWPOISON), 0);
+	expect_child("read of the poisoned page", in_child(touch_read, m + 2 * 4096),
+		     128 + SIGBUS);
+	expect_child("write of the poisoned page", in_child(touch_write, m + 2 * 4096),
+		     128 + SIGBUS);
+	expect_child("another sharer reads the poisoned page",
+		     in_child(mf_reader, (void *)(2 * 4096)), 128 + SIGBUS);
+	m[3 * 4096] = 0x33;
+	expect_child("another page after hwpoison", in_child(mf_sharer, NULL), 0);
+	expect("pin of the poisoned page", pin(gfd, m + 2 * 4096, 4096, 0), EFAULT);
+	expect("pin of the poisoned page (fast)",
+	       pin(gfd, m, 4 * 4096, PIN_LONGTERM_TEST_FLAG_USE_FAST), EFAULT);
+	if (load(m + 5 * 4096) != 0x35) {
+		ksft_print_msg("a page next to the poisoned one changed\n");
+		ok = false;
+	}
+	expect("UNMAP over the poisoned page", unmap(fd, 0, 2 * MiB), 0);
+	expect_child("access after UNMAP", in_child(touch_read, m + 2 * 4096),
+		     128 + SIGSEGV);
+	expect("CREATE_MAPPING again", create(fd, anon(0, 2 * MiB)), 0);
+	if (load(m + 2 * 4096) != 0) {
+		ksft_print_msg("new memory is not zero\n");
+		ok = false;
+	}
+	munmap(m, align);
+close:
+	close(fd);
+	unlink(p("mf"));
+out:
+	close(gfd);
+	for (i = 0; i < 10; i++) {
+		acq2 = pin_vmstat("nr_foll_pin_acquired");
+		rel2 = pin_vmstat("nr_foll_pin_released");
+		if (acq2 - acq == rel2 - rel)
+			break;
+		usleep(100000);
+	}
+	if (acq2 - acq != rel2 - rel || acq2 == acq) {
+		ksft_print_msg("foll_pin: %ld acquired, %ld released\n",
+			       acq2 - acq, rel2 - rel);
+		ok = false;
+	}
+	ksft_test_result(ok, "memory failure in a region: %s\n",
+			 "soft offline moves it (not pinned), hwpoison SIGBUS everywhere");
 }
 
 /* A process that pins 16 pages of the "pins2" region and exits, pinned. */
@@ -2694,7 +2876,7 @@ int main(void)
 		ksft_exit_fail_msg("mount -t msharefs: %s\n", strerror(err));
 	}
 
-	ksft_set_plan(43);
+	ksft_set_plan(44);
 	ok = !statfs(root, &sf) && sf.f_type == MSHARE_MAGIC;
 	ksft_test_result(ok, "mount -t msharefs none DIR (f_type MSHARE_MAGIC)\n");
 	test_mount_point();
@@ -2738,6 +2920,7 @@ int main(void)
 	test_split_pmd();
 	test_pin_exits();
 	test_pin_accounting();
+	test_memory_failure();
 	test_namespace();
 	test_lifetime_unlink_open();
 	test_lifetime_close_linked();
