@@ -2505,73 +2505,23 @@ static const struct pcase mf_cases[] = {
 /* ---- allocation failures (fault injection) --------------------------- */
 
 /*
- * fail-nth (CONFIG_FAULT_INJECTION): writing N to
- * /proc/thread-self/fail-nth makes the Nth allocation that a fault
- * injection point sees in this thread fail; reading it back gives 0 once
- * that happened, else what is left of N. failslab (CONFIG_FAILSLAB,
- * CONFIG_FAULT_INJECTION_DEBUG_FS) skips GFP_KERNEL allocations and dumps
- * a stack trace for each failure by default: fi_setup() turns both off.
+ * Fault injection through pin_util.h's pin_fi_*(): each case makes the
+ * 1st, 2nd, ... slab allocation of one call fail in turn.
  */
-#define FAILSLAB_DIR	"/sys/kernel/debug/failslab/"
-
-static int fail_nth_fd = -1;
-
-static bool write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
-	close(fd);
-	return ok;
-}
-
 static const char *fi_setup(void)
 {
-	if (fail_nth_fd >= 0)
-		return NULL;
-	fail_nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
-	if (fail_nth_fd < 0)
-		return "no /proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION)";
-	if (!write_str(FAILSLAB_DIR "ignore-gfp-wait", "N") ||
-	    !write_str(FAILSLAB_DIR "verbose", "0")) {
-		close(fail_nth_fd);
-		fail_nth_fd = -1;
-		return "no " FAILSLAB_DIR " (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS)";
-	}
-	return NULL;
-}
-
-/* Back to failslab's defaults, for whatever runs after us. */
-static void fi_restore(void)
-{
-	if (fail_nth_fd < 0)
-		return;
-	write_str(FAILSLAB_DIR "ignore-gfp-wait", "Y");
-	write_str(FAILSLAB_DIR "verbose", "2");
-	close(fail_nth_fd);
-	fail_nth_fd = -1;
+	return pin_fi_setup(0);
 }
 
 static void fail_nth_set(unsigned int n)
 {
-	char buf[16];
-	int len = snprintf(buf, sizeof(buf), "%u", n);
-
-	if (pwrite(fail_nth_fd, buf, len, 0) != len)
+	if (pin_fi_set(n))
 		ksft_exit_fail_msg("fail-nth: %s\n", strerror(errno));
 }
 
-/* Did the failure asked for by fail_nth_set() happen? Disarms it. */
 static bool fail_nth_fired(void)
 {
-	char buf[16] = "";
-	ssize_t len = pread(fail_nth_fd, buf, sizeof(buf) - 1, 0);
-
-	fail_nth_set(0);
-	return len > 0 && strtoul(buf, NULL, 10) == 0;
+	return pin_fi_fired();
 }
 
 /* Give up on a call that still succeeds after this many failures. */
@@ -2775,7 +2725,7 @@ static void run_size(size_t hs)
 			ksft_test_result(ok, "%s (%zu kB)\n",
 					 fi_cases[i].name, hs >> 10);
 	}
-	fi_restore();
+	pin_fi_restore();
 	for (i = 0; i < NR_MF_CASES; i++) {
 		const char *why = skip;
 

@@ -1415,6 +1415,267 @@ out:
 			 "soft offline moves it (not pinned), hwpoison SIGBUS everywhere");
 }
 
+/* ---- allocation failures (fault injection) --------------------------- */
+
+/* Give up on a call that still succeeds after this many failures. */
+#define FI_MAX_NTH	300
+
+/* Do foll_pin acquired and released balance since acq/rel (wait 1 s)? */
+static bool pins_balance(long acq, long rel)
+{
+	long acq2 = 0, rel2 = 0;
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		acq2 = pin_vmstat("nr_foll_pin_acquired");
+		rel2 = pin_vmstat("nr_foll_pin_released");
+		if (acq2 - acq == rel2 - rel)
+			return true;
+		usleep(100000);
+	}
+	ksft_print_msg("foll_pin: %ld acquired, %ld released\n", acq2 - acq, rel2 - rel);
+	return false;
+}
+
+/* One round's call failed: was it with ENOMEM? */
+static void expect_enomem(const char *what, unsigned int n, int err)
+{
+	if (err != ENOMEM) {
+		ksft_print_msg("%s, allocation %u failing: %s, want ENOMEM\n",
+			       what, n, strerror(err));
+		ok = false;
+	}
+}
+
+/* Map the region at fd, write val at offset off, read it back: works? */
+static bool region_works(int fd, uint64_t off, char val)
+{
+	char *m = map_region(fd, PROT_READ | PROT_WRITE);
+	bool good;
+
+	if (m == MAP_FAILED)
+		return false;
+	m[off] = val;
+	good = load(m + off) == val;
+	munmap(m, align);
+	return good;
+}
+
+/*
+ * Creating a region (open(O_CREAT) and ftruncate(): the inode, the
+ * region, the host mm, its page tables and mmu notifier) with its 1st,
+ * 2nd, ... allocation failing in turn (slab and page allocator), until
+ * the calls see no failure: each fails with ENOMEM or succeeds, and
+ * nothing is left half made: a failed open() leaves no name, a failed
+ * ftruncate() leaves the region unsized and can be repeated, and the
+ * region then works.
+ */
+static void test_fi_create(const char *why)
+{
+	unsigned int n, failed = 0, open_err = 0, size_err = 0;
+	bool fired = true;
+	struct stat st;
+	int fd, err;
+
+	ok = true;
+	if (why) {
+		ksft_test_result_skip("allocation failures: creating a region: %s\n", why);
+		return;
+	}
+	for (n = 1; n <= FI_MAX_NTH && fired && ok; n++) {
+		if (pin_fi_set(n)) {
+			ok = false;
+			break;
+		}
+		fd = open(p("fi"), O_RDWR | O_CREAT | O_EXCL, 0600);
+		err = fd < 0 ? errno : 0;
+		if (fd >= 0 && ftruncate(fd, align))
+			err = errno;
+		fired = pin_fi_fired();
+		failed += fired;
+		if (fd < 0) {
+			open_err++;
+			expect_enomem("open(O_CREAT)", n, err);
+			expect("no name after a failed open", stat(p("fi"), &st), ENOENT);
+			continue;
+		}
+		if (err) {
+			size_err++;
+			expect_enomem("ftruncate", n, err);
+			if (fstat(fd, &st) || st.st_size) {
+				ksft_print_msg("round %u: size %lld after a failed ftruncate\n",
+					       n, (long long)st.st_size);
+				ok = false;
+			}
+			expect("ftruncate again", ftruncate(fd, align), 0);
+		}
+		expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+		if (!region_works(fd, 4096 * (n % 512), n)) {
+			ksft_print_msg("round %u: the region does not work\n", n);
+			ok = false;
+		}
+		close(fd);
+		expect("unlink", unlink(p("fi")), 0);
+	}
+	if (ok && fired) {
+		ksft_print_msg("still an allocation failing at the %uth\n", FI_MAX_NTH);
+		ok = false;
+	}
+	ksft_print_msg("%u allocations failed in turn: open ENOMEM %u, ftruncate ENOMEM %u\n",
+		       failed, open_err, size_err);
+	ksft_test_result(ok && failed, "allocation failures: creating a region: %s\n",
+			 "ENOMEM, nothing half made");
+}
+
+/*
+ * mmap() of a region with its 1st, 2nd, ... allocation failing in turn:
+ * ENOMEM with nothing mapped, or a mapping that works.
+ */
+static void test_fi_mmap(const char *why)
+{
+	unsigned int n, failed = 0, nomem = 0;
+	bool fired = true;
+	size_t off;
+	char *m;
+	int fd, err;
+
+	ok = true;
+	if (why) {
+		ksft_test_result_skip("allocation failures: mmap of a region: %s\n", why);
+		return;
+	}
+	fd = new_region("fi");
+	if (fd < 0)
+		goto out;
+	expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+	for (n = 1; n <= FI_MAX_NTH && fired && ok; n++) {
+		if (pin_fi_set(n)) {
+			ok = false;
+			break;
+		}
+		m = map_region(fd, PROT_READ | PROT_WRITE);
+		err = m == MAP_FAILED ? errno : 0;
+		fired = pin_fi_fired();
+		failed += fired;
+		if (err) {
+			nomem++;
+			expect_enomem("mmap", n, err);
+			continue;
+		}
+		off = n % 512 * 4096;
+		m[off] = n;
+		if (load(m + off) != (char)n) {
+			ksft_print_msg("round %u: the mapping does not work\n", n);
+			ok = false;
+		}
+		munmap(m, align);
+	}
+	if (ok && fired) {
+		ksft_print_msg("still an allocation failing at the %uth\n", FI_MAX_NTH);
+		ok = false;
+	}
+	ksft_print_msg("%u allocations failed in turn: mmap ENOMEM %u\n", failed, nomem);
+	close(fd);
+	unlink(p("fi"));
+out:
+	ksft_test_result(ok && failed, "allocation failures: mmap of a region: %s\n",
+			 "ENOMEM or a working mapping");
+}
+
+/*
+ * A long-term pin (gup_test) of 16 untouched pages through a sharer,
+ * slow and fast, with its 1st, 2nd, ... allocation failing in turn: the
+ * faults run in the host mm, so this covers the host's page tables and
+ * pages. ENOMEM with nothing pinned, or 16 pinned pages that the device
+ * and the sharer see the same. Every round starts from untouched memory
+ * (UNMAP and CREATE_MAPPING again). Pins balance.
+ */
+static void test_fi_pins(const char *why)
+{
+	static char buf[16 * 4096];
+	uint64_t ubuf = (uintptr_t)buf;
+	unsigned int n, failed = 0, nomem = 0, fast;
+	long acq, rel;
+	bool fired;
+	int fd, gfd, err, i;
+	char *m = MAP_FAILED;
+
+	ok = true;
+	if (why) {
+		ksft_test_result_skip("allocation failures: pins through a sharer: %s\n", why);
+		return;
+	}
+	gfd = gup_test_open("allocation failures: pins through a sharer");
+	if (gfd < 0)
+		return;
+	acq = pin_vmstat("nr_foll_pin_acquired");
+	rel = pin_vmstat("nr_foll_pin_released");
+	fd = new_region("fi");
+	if (fd < 0)
+		goto out;
+	m = map_region(fd, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED) {
+		ok = false;
+		goto close;
+	}
+	for (fast = 0; fast < 2 && ok; fast++) {
+		fired = true;
+		for (n = 1; n <= FI_MAX_NTH && fired && ok; n++) {
+			unmap(fd, 0, 2 * MiB);
+			expect("CREATE_MAPPING", create(fd, anon(0, 2 * MiB)), 0);
+			if (pin_fi_set(n)) {
+				ok = false;
+				break;
+			}
+			err = pin(gfd, m, 16 * 4096, PIN_LONGTERM_TEST_FLAG_USE_WRITE |
+				  (fast ? PIN_LONGTERM_TEST_FLAG_USE_FAST : 0)) ? errno : 0;
+			fired = pin_fi_fired();
+			failed += fired;
+			if (err) {
+				nomem++;
+				expect_enomem(fast ? "pin (fast)" : "pin (slow)", n, err);
+				continue;
+			}
+			for (i = 0; i < 16; i++)
+				m[i * 4096] = n + i;
+			memset(buf, 0, sizeof(buf));
+			expect("device reads", ioctl(gfd, PIN_LONGTERM_TEST_READ, &ubuf), 0);
+			for (i = 0; i < 16; i++)
+				if (buf[i * 4096] != (char)(n + i)) {
+					ksft_print_msg("round %u: the device sees %d at page %d\n",
+						       n, buf[i * 4096], i);
+					ok = false;
+					break;
+				}
+			expect("unpin", ioctl(gfd, PIN_LONGTERM_TEST_STOP), 0);
+		}
+		if (ok && fired) {
+			ksft_print_msg("still an allocation failing at the %uth\n", FI_MAX_NTH);
+			ok = false;
+		}
+	}
+	ksft_print_msg("%u allocations failed in turn: pin ENOMEM %u\n", failed, nomem);
+	munmap(m, align);
+close:
+	close(fd);
+	unlink(p("fi"));
+out:
+	close(gfd);
+	ok &= pins_balance(acq, rel);
+	ksft_test_result(ok && failed, "allocation failures: pins through a sharer: %s\n",
+			 "ENOMEM or pinned, balanced");
+}
+
+static void test_fault_injection(void)
+{
+	const char *why = pin_fi_setup(1);
+
+	test_fi_create(why);
+	test_fi_mmap(why);
+	test_fi_pins(why);
+	pin_fi_restore();
+}
+
 /* A process that pins 16 pages of the "pins2" region and exits, pinned. */
 static int pinner(void *arg)
 {
@@ -2876,7 +3137,7 @@ int main(void)
 		ksft_exit_fail_msg("mount -t msharefs: %s\n", strerror(err));
 	}
 
-	ksft_set_plan(44);
+	ksft_set_plan(47);
 	ok = !statfs(root, &sf) && sf.f_type == MSHARE_MAGIC;
 	ksft_test_result(ok, "mount -t msharefs none DIR (f_type MSHARE_MAGIC)\n");
 	test_mount_point();
@@ -2921,6 +3182,7 @@ int main(void)
 	test_pin_exits();
 	test_pin_accounting();
 	test_memory_failure();
+	test_fault_injection();
 	test_namespace();
 	test_lifetime_unlink_open();
 	test_lifetime_close_linked();

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the pin selftests share: writes to sysfs, procfs and debugfs files,
- * /proc/vmstat counters, and the DMA-pin tracker's summary and listing
+ * /proc/vmstat counters, the DMA-pin tracker's summary and listing, and
+ * fault injection
  * (Documentation/mm/page_pin_tracker.rst). Static inline, so that a test
  * outside this directory (rdma_pin) can include it without linking
  * anything, and a test that uses part of it gets no unused-function
@@ -148,6 +149,90 @@ static inline int pin_read_listing(int pid, struct pin_rec *recs, int max)
 	fclose(f);
 	pin_write_file(PPT_DIR "/filter_pid", "0");
 	return n;
+}
+
+/*
+ * Fault injection (CONFIG_FAULT_INJECTION, CONFIG_FAILSLAB,
+ * CONFIG_FAIL_PAGE_ALLOC, CONFIG_FAULT_INJECTION_DEBUG_FS): writing N to
+ * /proc/thread-self/fail-nth makes the Nth allocation that a fault
+ * injection point sees in this thread fail; reading it back gives 0 once
+ * that happened, else what is left of N. By default failslab and
+ * fail_page_alloc let allocations that may sleep through (and
+ * fail_page_alloc also highmem and order-0 ones) and log each failure
+ * with a stack trace. pin_fi_setup() makes failslab, and with @pages
+ * fail_page_alloc too, see every allocation, quietly; pin_fi_restore()
+ * puts the defaults back, for whatever runs after.
+ */
+#define PIN_FAILSLAB	"/sys/kernel/debug/failslab/"
+#define PIN_FAIL_PAGE	"/sys/kernel/debug/fail_page_alloc/"
+
+/* The open /proc/thread-self/fail-nth, or -1. */
+static inline int *pin_fi_fd(void)
+{
+	static int fd = -1;
+
+	return &fd;
+}
+
+/* Undo pin_fi_setup(). */
+static inline void pin_fi_restore(void)
+{
+	int *fd = pin_fi_fd();
+
+	if (*fd < 0)
+		return;
+	pin_write_file(PIN_FAILSLAB "ignore-gfp-wait", "Y");
+	pin_write_file(PIN_FAILSLAB "verbose", "2");
+	pin_write_file(PIN_FAIL_PAGE "ignore-gfp-wait", "Y");
+	pin_write_file(PIN_FAIL_PAGE "ignore-gfp-highmem", "Y");
+	pin_write_file(PIN_FAIL_PAGE "min-order", "1");
+	pin_write_file(PIN_FAIL_PAGE "verbose", "2");
+	close(*fd);
+	*fd = -1;
+}
+
+/* NULL when ready, else why fault injection cannot be used. */
+static inline const char *pin_fi_setup(int pages)
+{
+	int *fd = pin_fi_fd();
+
+	if (*fd >= 0)
+		return NULL;
+	*fd = open("/proc/thread-self/fail-nth", O_RDWR);
+	if (*fd < 0)
+		return "no /proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION)";
+	if (pin_write_file(PIN_FAILSLAB "ignore-gfp-wait", "N") ||
+	    pin_write_file(PIN_FAILSLAB "verbose", "0")) {
+		pin_fi_restore();
+		return "no " PIN_FAILSLAB " (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS)";
+	}
+	if (pages && (pin_write_file(PIN_FAIL_PAGE "ignore-gfp-wait", "N") ||
+		      pin_write_file(PIN_FAIL_PAGE "ignore-gfp-highmem", "N") ||
+		      pin_write_file(PIN_FAIL_PAGE "min-order", "0") ||
+		      pin_write_file(PIN_FAIL_PAGE "verbose", "0"))) {
+		pin_fi_restore();
+		return "no " PIN_FAIL_PAGE " (CONFIG_FAIL_PAGE_ALLOC)";
+	}
+	return NULL;
+}
+
+/* Make the @n-th allocation of this thread fail (0: none): 0 or -errno. */
+static inline int pin_fi_set(unsigned int n)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%u", n);
+
+	return pwrite(*pin_fi_fd(), buf, len, 0) == len ? 0 : -errno;
+}
+
+/* Did the failure asked for by pin_fi_set() happen? Disarms it. */
+static inline int pin_fi_fired(void)
+{
+	char buf[16] = "";
+	ssize_t len = pread(*pin_fi_fd(), buf, sizeof(buf) - 1, 0);
+
+	pin_fi_set(0);
+	return len > 0 && strtoul(buf, NULL, 10) == 0;
 }
 
 #endif /* __SELFTESTS_MM_PIN_UTIL_H */
