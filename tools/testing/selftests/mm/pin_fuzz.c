@@ -17,7 +17,11 @@
  *   - the page pin tracker's debugfs files (writes to filter_pid, reads of
  *     pinned and summary);
  *   - in between: touching, MADV_DONTNEED, MADV_PAGEOUT, mprotect,
- *     remapping, and fork with children that write, pin and exit.
+ *     remapping, and fork with children that write, pin and exit;
+ *   - allocation failures: one gup_test, PAGEMAP_SCAN, WRITEPROTECT or
+ *     tracker call in 8 runs with its Nth allocation failing (N mostly 1
+ *     to 3, up to 16; fail-nth, with failslab and fail_page_alloc made to see every
+ *     allocation), when the kernel has fault injection (-F: never).
  *
  * Invariants: every call succeeds or fails with an errno; at every
  * checkpoint (every few seconds, with the long-term pins released) and at
@@ -54,7 +58,7 @@
  * Feature semantics (what UFFD_FEATURE_WP_PINNED or PAGE_IS_PINNED
  * report) are pin_wp's to check, not this test's.
  *
- * Usage: pin_fuzz [-s SEED] [-t SECONDS] [-n MAX_OPS] [-v]
+ * Usage: pin_fuzz [-s SEED] [-t SECONDS] [-n MAX_OPS] [-v] [-F]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -363,6 +367,41 @@ static void record(enum iface i, long ret, int e)
 	}
 	if (e > 0 && e <= MAX_ERRNO)
 		errs[i][e]++;
+}
+
+/*
+ * Fault injection around one call: fi_arm() draws whether (one in 8) and
+ * which allocation fails (1 to 3, or one time in 4 1 to 16: most calls
+ * make only a few) from the seed, also when fault injection is off, so
+ * that a seed replays the same calls either way.
+ */
+static bool fi_ready, fi_armed;
+static unsigned long fi_calls, fi_fired;
+
+static void fi_arm(void)
+{
+	bool arm = one_in(8);
+	unsigned int n = one_in(4) ? 1 + rnd_below(16) : 1 + rnd_below(3);
+
+	if (!fi_ready || !arm)
+		return;
+	if (pin_fi_set(n))
+		ksft_exit_fail_msg("fail-nth: %s\n", strerror(errno));
+	fi_armed = true;
+	fi_calls++;
+	snprintf(last_op + strlen(last_op), sizeof(last_op) - strlen(last_op),
+		 " [allocation %u fails]", n);
+}
+
+/* After the call: disarm, keeping the call's errno. */
+static void fi_disarm(void)
+{
+	int e = errno;
+
+	if (fi_armed)
+		fi_fired += pin_fi_fired();
+	fi_armed = false;
+	errno = e;
 }
 
 static void print_stats(void)
@@ -717,7 +756,7 @@ static uint32_t random_nr_per_call(void)
 static void op_gup(void)
 {
 	struct gup_test gup = { 0 };
-	int c = rnd_below(ARRAY_SIZE(gup_cmds));
+	int i, c = rnd_below(ARRAY_SIZE(gup_cmds));
 	uint64_t addr, len;
 	bool in;
 	long ret;
@@ -736,7 +775,10 @@ static void op_gup(void)
 	       gup_cmds[c].name, (unsigned long long)gup.addr,
 	       (unsigned long long)gup.size, gup.nr_pages_per_call,
 	       gup.gup_flags, gup.test_flags);
-	ret = ioctl(gup_fds[rnd_below(NR_GUP_FDS)], gup_cmds[c].cmd, &gup);
+	i = rnd_below(NR_GUP_FDS);
+	fi_arm();
+	ret = ioctl(gup_fds[i], gup_cmds[c].cmd, &gup);
+	fi_disarm();
 	record(IF_GUP, ret, errno);
 	if (!ret && gup.size > len) {
 		unexpected++;
@@ -768,7 +810,9 @@ static void op_longterm(void)
 		op_log("gup_test[%d] PIN_LONGTERM_TEST_START addr=%#llx size=%#llx flags=%#x",
 		       i, (unsigned long long)addr, (unsigned long long)len,
 		       args.flags);
+		fi_arm();
 		ret = ioctl(fd, PIN_LONGTERM_TEST_START, &args);
+		fi_disarm();
 		record(IF_LT, ret, errno);
 		if (!ret) {
 			lt_size[i] = len;
@@ -797,8 +841,10 @@ static void op_longterm(void)
 		op_log("gup_test[%d] PIN_LONGTERM_TEST_%s buf=%#llx held=%#llx", i,
 		       write ? "WRITE" : "READ", (unsigned long long)uaddr,
 		       (unsigned long long)lt_size[i]);
+		fi_arm();
 		ret = ioctl(fd, write ? PIN_LONGTERM_TEST_WRITE :
 			    PIN_LONGTERM_TEST_READ, &uaddr);
+		fi_disarm();
 		record(IF_LT, ret, errno);
 		break;
 	default:
@@ -891,7 +937,9 @@ static void op_scan(void)
 	op_log("PAGEMAP_SCAN size=%llu flags=%#llx %s max_pages=%llu %s",
 	       (unsigned long long)arg.size, (unsigned long long)arg.flags,
 	       range, (unsigned long long)arg.max_pages, cats);
+	fi_arm();
 	ret = ioctl(pagemap_fd, PAGEMAP_SCAN, &arg);
+	fi_disarm();
 	record(IF_SCAN, ret, errno);
 	if (ret > 0 && (uint64_t)ret > arg.vec_len) {
 		unexpected++;
@@ -1016,7 +1064,9 @@ static void op_uffd_wp(void)
 		       (unsigned long long)range.start,
 		       (unsigned long long)range.len,
 		       (unsigned long long)wp.mode);
+		fi_arm();
 		ret = ioctl(wp_uffd, UFFDIO_WRITEPROTECT, &wp);
+		fi_disarm();
 		record(IF_UFFD, ret, errno);
 		break;
 	}
@@ -1147,9 +1197,11 @@ static void op_tracker(void)
 	 * pinned returns one record per read() and ENOMEM when the buffer
 	 * cannot hold it (reported to the tracker's authors; tolerated).
 	 */
+	fi_arm();
 	do {
 		n = read(fd, buf, 1 + rnd_below(sizeof(buf)));
 	} while (n > 0);
+	fi_disarm();
 	record(IF_TRACKER, n < 0 ? -1 : 0, errno);
 	close(fd);
 }
@@ -1752,6 +1804,9 @@ static void run_fuzz(unsigned long seconds, unsigned long max_ops)
 	ksft_print_msg("%lu ops in %.0f s, %.0f s of it checking (replay: -s SEED -n %lu)\n",
 		       ops, now_s() - start, checking, ops);
 	print_stats();
+	if (fi_ready)
+		ksft_print_msg("allocation failures: %lu calls armed one, %lu saw it fail\n",
+			       fi_calls, fi_fired);
 
 	/* The end: every pin released, every file closed. */
 	for (k = 0; k < NR_GUP_FDS; k++) {
@@ -1780,11 +1835,13 @@ static void run_fuzz(unsigned long seconds, unsigned long max_ops)
 int main(int argc, char **argv)
 {
 	unsigned long seconds = 60, max_ops = 0;
+	const char *fi_why = "-F";
+	bool no_fi = false;
 	uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	size_t sizes[4];
 	int opt, i;
 
-	while ((opt = getopt(argc, argv, "s:t:n:v")) != -1) {
+	while ((opt = getopt(argc, argv, "s:t:n:vF")) != -1) {
 		switch (opt) {
 		case 's':
 			seed = strtoull(optarg, NULL, 0);
@@ -1798,8 +1855,11 @@ int main(int argc, char **argv)
 		case 'v':
 			verbose = true;
 			break;
+		case 'F':
+			no_fi = true;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-s SEED] [-t SECONDS] [-n MAX_OPS] [-v]\n",
+			fprintf(stderr, "usage: %s [-s SEED] [-t SECONDS] [-n MAX_OPS] [-v] [-F]\n",
 				argv[0]);
 			return KSFT_FAIL;
 		}
@@ -1833,6 +1893,11 @@ int main(int argc, char **argv)
 	ksft_print_msg("tracker %s, hugetlb %s, THP %zu KiB\n",
 		       tracker_on ? "on" : "off",
 		       have_hugetlb ? "available" : "not available", thpsize >> 10);
+	if (!no_fi)
+		fi_why = pin_fi_setup(1);
+	fi_ready = !fi_why;
+	ksft_print_msg("allocation failures: %s%s\n", fi_ready ? "injected" : "not injected: ",
+		       fi_ready ? "" : fi_why);
 
 	bounce_size = 2 * hpsize > 2 * thpsize ? 2 * hpsize : 2 * thpsize;
 	bounce = simple_map(bounce_size);
@@ -1847,5 +1912,6 @@ int main(int argc, char **argv)
 	test_hmm_snapshot_args();
 
 	run_fuzz(seconds, max_ops);
+	pin_fi_restore();
 	ksft_finished();
 }
