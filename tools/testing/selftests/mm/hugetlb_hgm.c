@@ -81,6 +81,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include "../kselftest.h"
@@ -2351,6 +2352,154 @@ static const char *t_hwpoison(size_t hs, bool *ok)
 	return NULL;
 }
 
+/*
+ * A process that asked for early kill (PR_MCE_KILL_EARLY): maps the huge
+ * page of @h's file only by its 4 KiB piece 3 (@piece) or whole, tells
+ * the poisoner on @wfd, and waits up to 20 s for SIGBUS. 0 if it came as
+ * BUS_MCEERR_AO at its own address of piece 3, with the lsb of the huge
+ * page size (what memory-failure reports for a hugetlb page).
+ */
+static int early_kill_child(struct hgm *h, bool piece, int wfd)
+{
+	struct timespec ts = { .tv_sec = 20 };
+	siginfo_t si;
+	sigset_t set;
+	char *p;
+	int uffd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGBUS);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) ||
+	    prctl(PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_EARLY, 0, 0))
+		return 10;
+	/* Only the mapping made here: memory-failure signals one per VMA. */
+	munmap(h->p, h->len);
+	close(h->uffd);
+	p = map_at(h->hs, h->hs, MAP_SHARED, h->fd, h->hs);
+	if (!p)
+		return 11;
+	if (piece) {
+		uffd = uffd_new(UFFD_FEATURE_MINOR_HUGETLBFS);
+		if (split(p, h->hs) || uffd < 0 ||
+		    hgm_uffd_register(uffd, p, h->hs, UFFDIO_REGISTER_MODE_MINOR) ||
+		    uffd_continue(uffd, p + 3 * pagesize, pagesize))
+			return 12;
+	}
+	if (!page_ok(p, 3) || write(wfd, "r", 1) != 1)
+		return 13;
+	if (sigtimedwait(&set, &si, &ts) != SIGBUS) {
+		ksft_print_msg("early kill, %s mapping: no SIGBUS in 20 s\n",
+			       piece ? "4 KiB" : "whole");
+		return 14;
+	}
+	if (si.si_code != BUS_MCEERR_AO || si.si_addr != p + 3 * pagesize ||
+	    si.si_addr_lsb != log2ul(h->hs)) {
+		ksft_print_msg("early kill, %s mapping: code %d lsb %d at %p; want %d, %d, %p\n",
+			       piece ? "4 KiB" : "whole", si.si_code, si.si_addr_lsb,
+			       si.si_addr, BUS_MCEERR_AO, log2ul(h->hs), p + 3 * pagesize);
+		return 15;
+	}
+	return 0;
+}
+
+/* The poisoner of t_hwpoison_early(), in a process of its own. */
+static int hwpoison_early_child(size_t hs)
+{
+	struct sigaction sa = { .sa_sigaction = on_mce, .sa_flags = SA_SIGINFO };
+	int pipefd[2], i, status, ret = 0;
+	pid_t pid[2] = { -1, -1 };
+	struct hgm h;
+	char c, *q;
+
+	close(pagemap_fd);
+	pagemap_fd = open("/proc/self/pagemap", O_RDONLY);
+	if (pagemap_fd < 0 || !hgm_setup(&h, hs, 1, UFFD_FEATURE_SIGBUS) || pipe(pipefd))
+		return 1;
+	for (i = 0; i < 2; i++) {
+		fflush(stdout);
+		pid[i] = fork();
+		if (!pid[i]) {
+			close(pipefd[0]);
+			status = early_kill_child(&h, !i, pipefd[1]);
+			fflush(stdout);
+			_exit(status);
+		}
+	}
+	close(pipefd[1]);
+	for (i = 0; i < 2; i++)
+		if (read(pipefd[0], &c, 1) != 1) {
+			ksft_print_msg("an early-kill process did not get ready\n");
+			ret = 1;
+		}
+	q = map_at(hs, hs, MAP_SHARED, h.fd, hs);
+	if (!ret && q && page_ok(q, 3)) {
+		sigaction(SIGBUS, &sa, NULL);
+		if (madvise(q + 3 * pagesize, pagesize, MADV_HWPOISON)) {
+			ret = errno == EINVAL ? 2 : errno == EPERM ? 3 : 1;
+			ksft_print_msg("MADV_HWPOISON: %s\n", strerror(errno));
+		}
+		sa.sa_handler = SIG_DFL;
+		sa.sa_flags = 0;
+		sigaction(SIGBUS, &sa, NULL);
+	}
+	for (i = 0; i < 2; i++) {
+		if (pid[i] < 0 || waitpid(pid[i], &status, 0) != pid[i]) {
+			ret = ret ?: 1;
+			continue;
+		}
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			ksft_print_msg("early-kill process (%s mapping): status %#x\n",
+				       i ? "whole" : "4 KiB", status);
+			ret = ret ?: 1;
+		}
+	}
+	if (q)
+		munmap(q, hs);
+	hgm_teardown(&h);
+	return ret;
+}
+
+/*
+ * Early kill reaches a process that maps a poisoned huge page only by a
+ * 4 KiB piece, as it reaches one that maps it whole: both asked for it
+ * (PR_MCE_KILL_EARLY) and get SIGBUS BUS_MCEERR_AO, at their address of
+ * the poisoned page, when a third process poisons it (MADV_HWPOISON
+ * through a whole mapping). memory-failure finds them through the file's
+ * VMAs, whatever maps the page in them.
+ */
+static const char *t_hwpoison_early(size_t hs, bool *ok)
+{
+	int status;
+	pid_t pid;
+
+	*ok = false;
+	if (hs != SZ_2M)
+		return "poisoning one of the few 1 GiB pages would leave later tests without it";
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return NULL;
+	if (!pid) {
+		status = hwpoison_early_child(hs);
+		fflush(stdout);
+		_exit(status);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return NULL;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
+		*ok = true;
+		return "MADV_HWPOISON: EINVAL (no CONFIG_MEMORY_FAILURE)";
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 3) {
+		*ok = true;
+		return "MADV_HWPOISON: EPERM (not CAP_SYS_ADMIN)";
+	}
+	*ok = WIFEXITED(status) && !WEXITSTATUS(status);
+	if (!*ok)
+		ksft_print_msg("poisoner: status %#x\n", status);
+	return NULL;
+}
+
 /* How many NUMA nodes are online? */
 static int nr_nodes(void)
 {
@@ -2496,6 +2645,7 @@ static const char *t_longterm_movable(size_t hs, bool *ok)
 static const struct pcase mf_cases[] = {
 	{ "MADV_SOFT_OFFLINE of a split huge page: EBUSY, nothing moved", t_soft_offline },
 	{ "MADV_HWPOISON of a split huge page: all unmapped, SIGBUS", t_hwpoison },
+	{ "MADV_HWPOISON: early kill reaches 4 KiB and whole mappers", t_hwpoison_early },
 	{ "move_pages of a split huge page: not moved", t_move_pages },
 	{ "long-term pin of a split ZONE_MOVABLE huge page: ENOMEM", t_longterm_movable },
 };
