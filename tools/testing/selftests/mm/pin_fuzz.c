@@ -16,6 +16,15 @@
  *     sessions over memory nothing faults on;
  *   - the page pin tracker's debugfs files (writes to filter_pid, reads of
  *     pinned and summary);
+ *   - HugeTLB HGM (CONFIG_HUGETLB_HGM): UFFDIO_CONTINUE, MADV_SPLIT,
+ *     MADV_COLLAPSE and MADV_DONTNEED of random ranges of a split mapping
+ *     of a hugetlb memfd registered for minor faults with
+ *     UFFD_FEATURE_SIGBUS (so that GUP of a piece not mapped fails rather
+ *     than waits), punch-hole of its huge pages; and msharefs
+ *     (CONFIG_MSHARE): MSHAREFS_CREATE_MAPPING/UNMAP with random ranges,
+ *     prot, flags, fds and reserved fields on a region mapped in the
+ *     test. Both are also in the ranges the gup_test and PAGEMAP_SCAN
+ *     calls draw from;
  *   - in between: touching, MADV_DONTNEED, MADV_PAGEOUT, mprotect,
  *     remapping, and fork with children that write, pin and exit;
  *   - allocation failures: one gup_test, PAGEMAP_SCAN, WRITEPROTECT or
@@ -75,12 +84,21 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/fs.h>
+#include <linux/msharefs.h>
 #include <linux/userfaultfd.h>
 
 #include "../../../../mm/gup_test.h"
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE	25
+#endif
+#ifndef MADV_SPLIT
+#define MADV_SPLIT	26	/* HugeTLB HGM (ours) */
+#endif
 #include "../kselftest.h"
 #include "vm_util.h"
 #include "pin_util.h"
@@ -253,10 +271,12 @@ static bool balanced_since(const struct snap *base, const char *what)
 /* ---------------------------------------------------------------- */
 /* Call results: success or an errno, counted per interface         */
 
-enum iface { IF_GUP, IF_LT, IF_SCAN, IF_UFFD, IF_TRACKER, IF_MM, NR_IFACES };
+enum iface { IF_GUP, IF_LT, IF_SCAN, IF_UFFD, IF_TRACKER, IF_MM, IF_HGM,
+	     IF_MSHARE, NR_IFACES };
 static const char * const iface_name[NR_IFACES] = {
 	"gup_test benchmarks/basic", "gup_test PIN_LONGTERM_TEST_*",
 	"PAGEMAP_SCAN", "userfaultfd", "tracker debugfs", "mm (madvise, mprotect, fork)",
+	"HGM (MADV_SPLIT, CONTINUE, COLLAPSE, punch)", "msharefs ioctls",
 };
 
 #define MAX_ERRNO	134
@@ -343,10 +363,14 @@ static bool errno_unexpected(enum iface i, int e)
 	switch (e) {
 	case ENOTTY:
 	case EBADF:
-		return i != IF_TRACKER;
+		/* Tracker off; msharefs: unknown commands and random fds. */
+		return i != IF_TRACKER && i != IF_MSHARE;
 	case ENOENT:
-		/* Tracker off; UFFDIO_WRITEPROTECT of an unregistered range. */
-		return i != IF_TRACKER && i != IF_UFFD;
+		/*
+		 * Tracker off; UFFDIO_WRITEPROTECT of an unregistered range,
+		 * UFFDIO_CONTINUE of a range past the VMA.
+		 */
+		return i != IF_TRACKER && i != IF_UFFD && i != IF_HGM;
 	default:
 		return e <= 0 || e > MAX_ERRNO;
 	}
@@ -424,10 +448,16 @@ static void print_stats(void)
 /* ---------------------------------------------------------------- */
 /* Memory under test                                                */
 
+/*
+ * The kinds after K_HOLE are reached by pick_range() (gup_test,
+ * PAGEMAP_SCAN) and by their own operations only: nothing touches them
+ * directly (an HGM piece that is not mapped raises SIGBUS).
+ */
 enum kind { K_SMALL, K_THP, K_SHMEM, K_HUGETLB, K_RDONLY, K_PROTNONE,
-	    K_HOLE, NR_KINDS };
+	    K_HOLE, K_MSHARE, K_HGM, NR_KINDS };
 static const char * const kind_name[NR_KINDS] = {
 	"small", "thp", "shmem", "hugetlb", "rdonly", "protnone", "hole",
+	"mshare", "hgm",
 };
 
 struct region {
@@ -436,6 +466,14 @@ struct region {
 	size_t map_size, size;
 	int prot;
 	bool wp_registered;
+	/*
+	 * K_MSHARE: the region's file; K_HGM: the hugetlb memfd, a plain
+	 * (not split) mapping of it and the MINOR|SIGBUS uffd of the split
+	 * one.
+	 */
+	bool own_fds;
+	int fd, uffd;
+	char *plain;
 };
 
 static struct region regions[NR_KINDS];
@@ -464,14 +502,35 @@ static char *aligned_map(size_t size, size_t align, int prot, int flags, int fd,
 	return (char *)(((uintptr_t)p + align - 1) & ~(align - 1));
 }
 
+static char mshare_root[32];		/* a private msharefs mount, or "" */
+static uint64_t mshare_align;		/* its mshare_info */
+
 static void region_free(struct region *r)
 {
+	char path[64];
+
 	if (r->map)
 		munmap(r->map, r->map_size);
+	if (r->plain)
+		munmap(r->plain, r->size);
+	if (r->own_fds) {
+		close(r->fd);
+		if (r->uffd >= 0)
+			close(r->uffd);
+		if (r->kind == K_MSHARE) {
+			snprintf(path, sizeof(path), "%s/fuzz", mshare_root);
+			unlink(path);
+		}
+	}
+	r->own_fds = false;
+	r->plain = NULL;
 	r->map = NULL;
 	r->addr = NULL;
 	r->wp_registered = false;
 }
+
+static bool hgm_make(struct region *r);
+static bool mshare_make(struct region *r);
 
 static void uffd_wp_register(struct region *r);
 
@@ -533,6 +592,10 @@ static bool region_make(struct region *r, enum kind k)
 		r->addr = aligned_map(r->size, pagesize, r->prot, flags, -1,
 				      &r->map, &r->map_size);
 		break;
+	case K_MSHARE:
+		return mshare_make(r);
+	case K_HGM:
+		return hgm_make(r);
 	case K_HOLE: {
 		/*
 		 * Unmapped memory that stays unmapped. A range unmapped among
@@ -576,9 +639,113 @@ static bool region_make(struct region *r, enum kind k)
 	else if (r->prot & PROT_READ)
 		for (i = 0; i < r->size; i += pagesize)
 			read_sum += __atomic_load_n(r->addr + i, __ATOMIC_RELAXED);
-	if (wp_uffd >= 0 && k != K_HOLE && one_in(2))
+	if (wp_uffd >= 0 && k < K_HOLE && one_in(2))
 		uffd_wp_register(r);
 	return true;
+}
+
+/*
+ * An mshare region of one alignment unit whose first r->size bytes are
+ * mapped in the host (anonymous shared memory) and written, mapped here.
+ */
+static bool mshare_make(struct region *r)
+{
+	struct mshare_create mc = {
+		.prot = PROT_READ | PROT_WRITE,
+		.flags = MAP_SHARED | MAP_FIXED | MAP_ANONYMOUS,
+		.fd = -1,
+	};
+	char path[64];
+	size_t i;
+	int fd;
+
+	if (!mshare_align)
+		return false;
+	r->size = 2 * thpsize;
+	mc.size = r->size;
+	snprintf(path, sizeof(path), "%s/fuzz", mshare_root);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		return false;
+	r->map = MAP_FAILED;
+	if (!ftruncate(fd, mshare_align) && !ioctl(fd, MSHAREFS_CREATE_MAPPING, &mc))
+		r->map = mmap(NULL, mshare_align, r->prot, MAP_SHARED, fd, 0);
+	if (r->map == MAP_FAILED) {
+		r->map = NULL;
+		close(fd);
+		unlink(path);
+		return false;
+	}
+	r->map_size = mshare_align;
+	r->addr = r->map;
+	r->fd = fd;
+	r->uffd = -1;
+	r->own_fds = true;
+	for (i = 0; i < r->size; i += pagesize)
+		r->addr[i] = (char)i;
+	return true;
+}
+
+static int hgm_continue(struct region *r, uint64_t off, uint64_t len, uint64_t mode)
+{
+	struct uffdio_continue c = {
+		.range = { (uintptr_t)r->addr + off, len }, .mode = mode,
+	};
+
+	return ioctl(r->uffd, UFFDIO_CONTINUE, &c);
+}
+
+/*
+ * Two huge pages of a hugetlb memfd, written through a plain mapping,
+ * and a second mapping split with MADV_SPLIT and registered for minor
+ * faults with UFFD_FEATURE_SIGBUS (a fault there, or GUP, fails rather
+ * than waits), with a few 4 KiB pieces mapped by UFFDIO_CONTINUE.
+ */
+static bool hgm_make(struct region *r)
+{
+	struct uffdio_api api = {
+		.api = UFFD_API,
+		.features = UFFD_FEATURE_MINOR_HUGETLBFS | UFFD_FEATURE_SIGBUS,
+	};
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MINOR };
+	size_t i;
+
+	if (!have_hugetlb)
+		return false;
+	r->size = 2 * hpsize;
+	r->uffd = -1;
+	r->fd = memfd_create("pin_fuzz_hgm", MFD_HUGETLB);
+	if (r->fd < 0)
+		return false;
+	r->own_fds = true;
+	if (ftruncate(r->fd, r->size))
+		goto fail;
+	r->plain = mmap(NULL, r->size, r->prot, MAP_SHARED, r->fd, 0);
+	if (r->plain == MAP_FAILED) {
+		r->plain = NULL;
+		goto fail;
+	}
+	for (i = 0; i < r->size; i += pagesize)
+		r->plain[i] = (char)i;
+	r->map = mmap(NULL, r->size, r->prot, MAP_SHARED, r->fd, 0);
+	if (r->map == MAP_FAILED) {
+		r->map = NULL;
+		goto fail;
+	}
+	r->map_size = r->size;
+	r->addr = r->map;
+	reg.range.start = (uintptr_t)r->addr;
+	reg.range.len = r->size;
+	r->uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (madvise(r->addr, r->size, MADV_SPLIT) || r->uffd < 0 ||
+	    ioctl(r->uffd, UFFDIO_API, &api) || ioctl(r->uffd, UFFDIO_REGISTER, &reg))
+		goto fail;
+	for (i = 0; i < 8; i++)
+		hgm_continue(r, rnd_below(r->size / pagesize) * pagesize, pagesize, 0);
+	return true;
+fail:
+	region_free(r);
+	return false;
 }
 
 /* A random address and length somewhere in or around the regions. */
@@ -618,7 +785,7 @@ static void pick_range(uint64_t *addr, uint64_t *len, bool *in_region)
 		break;
 	default:
 		off = rnd_below(pages);
-		if (r->kind == K_HUGETLB && one_in(2))
+		if ((r->kind == K_HUGETLB || r->kind == K_HGM) && one_in(2))
 			off &= ~(hpsize / pagesize - 1);
 		if (r->kind == K_THP && one_in(2))
 			off &= ~(thpsize / pagesize - 1);
@@ -1319,6 +1486,193 @@ static void op_mm(void)
 }
 
 /* ---------------------------------------------------------------- */
+/* HGM and mshare                                                   */
+
+/* A random range of @r, in bytes from its start: mostly page-aligned. */
+static void pick_sub(struct region *r, uint64_t *off, uint64_t *len)
+{
+	uint64_t pages = r->size / pagesize;
+
+	*off = rnd_below(pages) * pagesize;
+	switch (rnd_below(8)) {
+	case 0:
+		*len = 0;
+		break;
+	case 1:
+		*len = pagesize;
+		break;
+	case 2:
+		*off &= ~(hpsize - 1);
+		*len = hpsize;
+		break;
+	case 3:
+		*off += 1 + rnd_below(pagesize - 1);
+		*len = pagesize;
+		break;
+	case 4:
+		*len = r->size - *off + pagesize * (1 + rnd_below(4));
+		break;
+	case 5:
+		*len = -(uint64_t)pagesize;
+		break;
+	default:
+		*len = (1 + rnd_below(pages - *off / pagesize)) * pagesize;
+		break;
+	}
+}
+
+/*
+ * HGM: UFFDIO_CONTINUE, MADV_SPLIT, MADV_COLLAPSE and MADV_DONTNEED of
+ * random ranges of the split mapping; punching a huge page out of the
+ * file (then writing it back through the plain mapping, so that there is
+ * something to CONTINUE); recreating it all.
+ */
+static void op_hgm(void)
+{
+	struct region *r = &regions[K_HGM];
+	uint64_t off, len, mode, i;
+	long ret;
+
+	if (!r->addr || one_in(64)) {
+		op_log("hgm: recreate");
+		region_make(r, K_HGM);
+		return;
+	}
+	pick_sub(r, &off, &len);
+	switch (rnd_below(8)) {
+	case 0 ... 3:
+		mode = one_in(4) ? UFFDIO_CONTINUE_MODE_DONTWAKE : 0;
+		if (one_in(16))
+			mode = rnd();
+		op_log("hgm: CONTINUE +%#llx len %#llx mode %#llx", (unsigned long long)off,
+		       (unsigned long long)len, (unsigned long long)mode);
+		fi_arm();
+		ret = hgm_continue(r, off, len, mode);
+		fi_disarm();
+		break;
+	case 4:
+		op_log("hgm: MADV_SPLIT +%#llx len %#llx", (unsigned long long)off,
+		       (unsigned long long)len);
+		fi_arm();
+		ret = madvise(r->addr + off, len, MADV_SPLIT);
+		fi_disarm();
+		break;
+	case 5:
+		op_log("hgm: MADV_COLLAPSE +%#llx len %#llx", (unsigned long long)off,
+		       (unsigned long long)len);
+		fi_arm();
+		ret = madvise(r->addr + off, len, MADV_COLLAPSE);
+		fi_disarm();
+		break;
+	case 6:
+		op_log("hgm: MADV_DONTNEED +%#llx len %#llx", (unsigned long long)off,
+		       (unsigned long long)len);
+		ret = madvise(r->addr + off, len, MADV_DONTNEED);
+		break;
+	default:
+		off &= ~(hpsize - 1);
+		op_log("hgm: punch huge page +%#llx, write it back", (unsigned long long)off);
+		ret = fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, hpsize);
+		for (i = 0; i < hpsize; i += pagesize)
+			r->plain[off + i] = (char)i;
+		break;
+	}
+	record(IF_HGM, ret, errno);
+}
+
+/*
+ * msharefs: MSHAREFS_CREATE_MAPPING and MSHAREFS_UNMAP with random and
+ * bad ranges, protections, flags, descriptors and reserved fields, and
+ * unknown commands, on the region mapped here; recreating it.
+ */
+static void op_mshare(void)
+{
+	static const int prots[] = { PROT_READ | PROT_WRITE, PROT_READ, PROT_NONE };
+	struct region *r = &regions[K_MSHARE];
+	struct mshare_create mc = {
+		.flags = MAP_SHARED | MAP_FIXED | MAP_ANONYMOUS, .fd = -1,
+	};
+	struct mshare_unmap mu;
+	uint64_t off, len;
+	long ret;
+
+	if (!r->addr || one_in(64)) {
+		op_log("mshare: recreate");
+		if (mshare_align)
+			region_make(r, K_MSHARE);
+		return;
+	}
+	pick_sub(r, &off, &len);
+	if (one_in(16))
+		off = one_in(2) ? mshare_align - pagesize : rnd();
+	switch (rnd_below(6)) {
+	case 0 ... 2:
+		mc.region_offset = off;
+		mc.size = len;
+		mc.prot = prots[rnd_below(ARRAY_SIZE(prots))];
+		if (one_in(16))
+			mc.prot = rnd();
+		if (one_in(16))
+			mc.flags = rnd();
+		if (one_in(16))
+			mc.fd = one_in(2) ? r->fd : (int)rnd();
+		if (one_in(16))
+			mc.reserved = rnd();
+		if (one_in(16))
+			mc.offset = rnd();
+		op_log("mshare: CREATE_MAPPING +%#llx len %#llx prot %#x flags %#x fd %d",
+		       (unsigned long long)mc.region_offset, (unsigned long long)mc.size,
+		       mc.prot, mc.flags, mc.fd);
+		fi_arm();
+		ret = ioctl(r->fd, MSHAREFS_CREATE_MAPPING, &mc);
+		fi_disarm();
+		break;
+	case 3 ... 4:
+		mu.region_offset = off;
+		mu.size = len;
+		op_log("mshare: UNMAP +%#llx len %#llx", (unsigned long long)off,
+		       (unsigned long long)len);
+		fi_arm();
+		ret = ioctl(r->fd, MSHAREFS_UNMAP, &mu);
+		fi_disarm();
+		break;
+	default:
+		op_log("mshare: ioctl 'x' %u", (unsigned int)(2 + rnd_below(4)));
+		ret = ioctl(r->fd, _IOW('x', 2 + rnd_below(4), struct mshare_unmap), &mu);
+		break;
+	}
+	record(IF_MSHARE, ret, errno);
+}
+
+/* A private msharefs instance for K_MSHARE, when the kernel has one. */
+static void mshare_setup(void)
+{
+	char path[64], buf[32] = "";
+	int fd;
+
+	snprintf(mshare_root, sizeof(mshare_root), "/tmp/pin_fuzz.XXXXXX");
+	if (!mkdtemp(mshare_root) || mount("none", mshare_root, "msharefs", 0, NULL)) {
+		rmdir(mshare_root);
+		mshare_root[0] = 0;
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/mshare_info", mshare_root);
+	fd = open(path, O_RDONLY);
+	if (fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0)
+		mshare_align = strtoull(buf, NULL, 10);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void mshare_teardown(void)
+{
+	if (!mshare_root[0])
+		return;
+	umount(mshare_root);
+	rmdir(mshare_root);
+}
+
+/* ---------------------------------------------------------------- */
 /* Regression cases                                                 */
 
 static char *simple_map(size_t size)
@@ -1737,7 +2091,9 @@ static void run_fuzz(unsigned long seconds, unsigned long max_ops)
 	uffd_wp_setup();
 	for (k = 0; k < NR_KINDS; k++)
 		if (!region_make(&regions[k], k))
-			ksft_print_msg("no %s memory: %s\n", kind_name[k], strerror(errno));
+			ksft_print_msg("no %s memory: %s\n", kind_name[k],
+				       k == K_MSHARE && !mshare_align ? "no msharefs" :
+				       strerror(errno));
 	for (k = 0; k < 2; k++) {
 		region_make(&scratch[k], k ? (have_hugetlb ? K_HUGETLB : K_SHMEM) : K_SMALL);
 		/* Scratch memory is never uffd-registered between sessions. */
@@ -1775,7 +2131,7 @@ static void run_fuzz(unsigned long seconds, unsigned long max_ops)
 				       checkpoints, ops, t - start - checking + took, took);
 			next_check = now_s() + (took * 2 > 5 ? took * 2 : 5);
 		}
-		switch (rnd_below(20)) {
+		switch (rnd_below(22)) {
 		case 0 ... 5:
 			op_gup();
 			break;
@@ -1793,6 +2149,12 @@ static void run_fuzz(unsigned long seconds, unsigned long max_ops)
 			break;
 		case 15:
 			op_tracker();
+			break;
+		case 20:
+			op_hgm();
+			break;
+		case 21:
+			op_mshare();
 			break;
 		default:
 			op_mm();
@@ -1908,10 +2270,17 @@ int main(int argc, char **argv)
 	test_zero_page();
 	test_lt_per_file();
 	test_lt_close_race();
-	test_mmu_notifier_args();
-	test_hmm_snapshot_args();
 
+	/*
+	 * An mm that has had an mmu notifier cannot map an mshare region
+	 * (EBUSY), and the two gup_test cases that register one keep it:
+	 * they run after the fuzz, which unmaps its region at the end.
+	 */
+	mshare_setup();
 	run_fuzz(seconds, max_ops);
 	pin_fi_restore();
+	test_mmu_notifier_args();
+	test_hmm_snapshot_args();
+	mshare_teardown();
 	ksft_finished();
 }
