@@ -2656,11 +2656,12 @@ static const struct pcase mf_cases[] = {
 
 /*
  * Fault injection through pin_util.h's pin_fi_*(): each case makes the
- * 1st, 2nd, ... slab allocation of one call fail in turn.
+ * 1st, 2nd, ... allocation of one call fail in turn, from the slab or
+ * the page allocator (HGM page tables come from the latter).
  */
 static const char *fi_setup(void)
 {
-	return pin_fi_setup(0);
+	return pin_fi_setup(1);
 }
 
 static void fail_nth_set(unsigned int n)
@@ -2808,9 +2809,95 @@ static const char *t_fi_mmap(size_t hs, bool *ok)
 	return NULL;
 }
 
+/* A fresh split, MINOR-registered mapping of the first huge page of @h. */
+static char *fi_map_split(struct hgm *h, unsigned int n)
+{
+	char *p = map_at(h->hs, h->hs, MAP_SHARED, h->fd, h->hs);
+
+	if (!p || split(p, h->hs) ||
+	    hgm_uffd_register(h->uffd, p, h->hs, UFFDIO_REGISTER_MODE_MINOR)) {
+		ksft_print_msg("round %u: setting up failed\n", n);
+		if (p)
+			munmap(p, h->hs);
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * A 4 KiB UFFDIO_CONTINUE into a fresh split mapping (it allocates the
+ * HGM page tables) with its 1st, 2nd, ... allocation failing in turn:
+ * ENOMEM with nothing mapped and no page table left (VmPTE as before the
+ * mapping), and then a CONTINUE that maps the piece; or the piece mapped.
+ */
+static const char *t_fi_continue(size_t hs, bool *ok)
+{
+	unsigned int n, failed = 0, enomem = 0;
+	const char *why = fi_setup();
+	bool fired = true;
+	long pte_kb;
+	struct hgm h;
+	char *p;
+	int err;
+
+	*ok = false;
+	if (why)
+		return why;
+	if (!hgm_setup(&h, hs, 1, UFFD_FEATURE_SIGBUS))
+		return NULL;
+	*ok = true;
+	for (n = 1; n <= FI_MAX_NTH && fired && *ok; n++) {
+		pte_kb = vm_pte_kb();
+		p = fi_map_split(&h, n);
+		if (!p) {
+			*ok = false;
+			break;
+		}
+		fail_nth_set(n);
+		err = uffd_continue(h.uffd, p + 5 * pagesize, pagesize);
+		fired = fail_nth_fired();
+		failed += fired;
+		if (err) {
+			enomem++;
+			*ok &= expect_err(err, ENOMEM, "CONTINUE, an allocation failing");
+			if (present(p + 5 * pagesize)) {
+				ksft_print_msg("round %u: a failed CONTINUE mapped\n", n);
+				*ok = false;
+			}
+			*ok &= expect_mapcount(h.pfn[0], 0, "after the failed CONTINUE");
+			err = uffd_continue(h.uffd, p + 5 * pagesize, pagesize);
+			*ok &= expect_err(err, 0, "CONTINUE again");
+		}
+		if (!present(p + 5 * pagesize) || !page_ok(p, 5)) {
+			ksft_print_msg("round %u: piece 5 not mapped with its content\n", n);
+			*ok = false;
+		}
+		*ok &= expect_mapcount(h.pfn[0], 1, "one piece");
+		munmap(p, hs);
+		if (vm_pte_kb() != pte_kb) {
+			ksft_print_msg("round %u: VmPTE %ld -> %ld kB after munmap\n",
+				       n, pte_kb, vm_pte_kb());
+			*ok = false;
+		}
+	}
+	if (*ok && fired) {
+		ksft_print_msg("CONTINUE: an allocation still failed at the %dth\n", FI_MAX_NTH);
+		*ok = false;
+	}
+	if (*ok && !failed) {
+		ksft_print_msg("CONTINUE allocated nothing: no page table made?\n");
+		*ok = false;
+	}
+	ksft_print_msg("%u allocations failed in turn: CONTINUE ENOMEM %u times\n",
+		       failed, enomem);
+	hgm_teardown(&h);
+	return NULL;
+}
+
 static const struct pcase fi_cases[] = {
 	{ "munmap of part of a split VMA with each allocation failing", t_fi_munmap },
 	{ "mmap then MADV_SPLIT with each allocation failing", t_fi_mmap },
+	{ "4 KiB CONTINUE with each allocation failing", t_fi_continue },
 };
 
 #define NR_FI_CASES	ARRAY_SIZE(fi_cases)
