@@ -1269,7 +1269,9 @@ static void op_uffd_session(void)
 	record(IF_UFFD, ret, errno);
 	if (one_in(8)) {
 		op_log("uffd session: second UFFDIO_API");
-		record(IF_UFFD, ioctl(fd, UFFDIO_API, &api), errno);
+		/* Not in record()'s arguments: errno could be read first. */
+		ret = ioctl(fd, UFFDIO_API, &api);
+		record(IF_UFFD, ret, errno);
 	}
 	for (n = 1 + rnd_below(6); n; n--) {
 		struct region *s = &scratch[rnd_below(2)];
