@@ -2305,9 +2305,15 @@ static int hwpoison_child(size_t hs)
  * poisoned huge page is never handed out again: one fewer usable page for
  * the rest of the boot, so only on the 2 MiB hstate.
  */
-static const char *t_hwpoison(size_t hs, bool *ok)
+/*
+ * Run @child (a case that poisons a huge page) in a process of its own,
+ * so that its memfd, and the poisoned page with it, go when it exits. Its
+ * exit status: 0 passed, 2 no CONFIG_MEMORY_FAILURE (EINVAL), 3 not
+ * CAP_SYS_ADMIN (EPERM), anything else failed. Only on 2 MiB pages: a
+ * poisoned page is never reused, and there are two 1 GiB pages.
+ */
+static const char *run_poisoner(int (*child)(size_t), size_t hs, bool *ok)
 {
-	unsigned long total = total_pages(hs), nfree = free_pages(hs);
 	int status;
 	pid_t pid;
 
@@ -2319,7 +2325,7 @@ static const char *t_hwpoison(size_t hs, bool *ok)
 	if (pid < 0)
 		return NULL;
 	if (!pid) {
-		status = hwpoison_child(hs);
+		status = child(hs);
 		fflush(stdout);
 		_exit(status);
 	}
@@ -2336,6 +2342,16 @@ static const char *t_hwpoison(size_t hs, bool *ok)
 	*ok = WIFEXITED(status) && !WEXITSTATUS(status);
 	if (!*ok)
 		ksft_print_msg("child: status %#x\n", status);
+	return NULL;
+}
+
+static const char *t_hwpoison(size_t hs, bool *ok)
+{
+	unsigned long total = total_pages(hs), nfree = free_pages(hs);
+	const char *why = run_poisoner(hwpoison_child, hs, ok);
+
+	if (why || !*ok)
+		return why;
 	/*
 	 * The memfd is gone with the child: the poisoned folio left the
 	 * page cache. memory-failure keeps a reference on it, so it is not
@@ -2469,35 +2485,7 @@ static int hwpoison_early_child(size_t hs)
  */
 static const char *t_hwpoison_early(size_t hs, bool *ok)
 {
-	int status;
-	pid_t pid;
-
-	*ok = false;
-	if (hs != SZ_2M)
-		return "poisoning one of the few 1 GiB pages would leave later tests without it";
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return NULL;
-	if (!pid) {
-		status = hwpoison_early_child(hs);
-		fflush(stdout);
-		_exit(status);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return NULL;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
-		*ok = true;
-		return "MADV_HWPOISON: EINVAL (no CONFIG_MEMORY_FAILURE)";
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 3) {
-		*ok = true;
-		return "MADV_HWPOISON: EPERM (not CAP_SYS_ADMIN)";
-	}
-	*ok = WIFEXITED(status) && !WEXITSTATUS(status);
-	if (!*ok)
-		ksft_print_msg("poisoner: status %#x\n", status);
-	return NULL;
+	return run_poisoner(hwpoison_early_child, hs, ok);
 }
 
 /* How many NUMA nodes are online? */

@@ -1129,6 +1129,30 @@ static bool device_sees(int gfd, char val)
 }
 
 /*
+ * Have foll_pin acquired and released moved by the same amount since acq
+ * and rel, with at least @min acquired? Waits up to 2 s for releases
+ * deferred past a process's exit.
+ */
+static bool pins_balance(long acq, long rel, long min)
+{
+	long acq2 = 0, rel2 = 0;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		acq2 = pin_vmstat("nr_foll_pin_acquired");
+		rel2 = pin_vmstat("nr_foll_pin_released");
+		if (acq2 - acq == rel2 - rel)
+			break;
+		usleep(100000);
+	}
+	if (acq2 - acq == rel2 - rel && acq2 - acq >= min)
+		return true;
+	ksft_print_msg("foll_pin: %ld acquired, %ld released (at least %ld)\n",
+		       acq2 - acq, rel2 - rel, min);
+	return false;
+}
+
+/*
  * GUP through a sharer (gup_test's long-term pin, the fake device): pins
  * of untouched memory succeed, slow and fast; the device sees writes of
  * another sharer, and the sharers see the device's; pins outlive UNMAP;
@@ -1137,7 +1161,7 @@ static bool device_sees(int gfd, char val)
  */
 static void test_pins(void)
 {
-	long acq, rel, acq2, rel2;
+	long acq, rel;
 	static char buf[16 * 4096];
 	uint64_t ubuf = (uintptr_t)buf;
 	int fd, gfd, rofd = -1, i;
@@ -1220,18 +1244,7 @@ close:
 	expect("unpin", ioctl(gfd, PIN_LONGTERM_TEST_STOP), 0);
 out:
 	close(gfd);
-	for (i = 0; i < 10; i++) {
-		acq2 = pin_vmstat("nr_foll_pin_acquired");
-		rel2 = pin_vmstat("nr_foll_pin_released");
-		if (acq2 - acq == rel2 - rel)
-			break;
-		usleep(100000);
-	}
-	if (acq2 - acq != rel2 - rel || acq2 == acq) {
-		ksft_print_msg("foll_pin: %ld acquired, %ld released\n",
-			       acq2 - acq, rel2 - rel);
-		ok = false;
-	}
+	ok &= pins_balance(acq, rel, 1);
 	ksft_test_result(ok, "GUP through a sharer: %s\n",
 			 "pin untouched memory, the device sees sharers, EFAULT, balanced");
 }
@@ -1299,7 +1312,7 @@ static void test_memory_failure(void)
 {
 	static char buf[16 * 4096];
 	uint64_t ubuf = (uintptr_t)buf;
-	long acq, rel, acq2 = 0, rel2 = 0;
+	long acq, rel;
 	uint64_t pfn, pfn2;
 	int fd, gfd, i;
 	char *m;
@@ -1399,18 +1412,7 @@ close:
 	unlink(p("mf"));
 out:
 	close(gfd);
-	for (i = 0; i < 10; i++) {
-		acq2 = pin_vmstat("nr_foll_pin_acquired");
-		rel2 = pin_vmstat("nr_foll_pin_released");
-		if (acq2 - acq == rel2 - rel)
-			break;
-		usleep(100000);
-	}
-	if (acq2 - acq != rel2 - rel || acq2 == acq) {
-		ksft_print_msg("foll_pin: %ld acquired, %ld released\n",
-			       acq2 - acq, rel2 - rel);
-		ok = false;
-	}
+	ok &= pins_balance(acq, rel, 1);
 	ksft_test_result(ok, "memory failure in a region: %s\n",
 			 "soft offline moves it (not pinned), hwpoison SIGBUS everywhere");
 }
@@ -1419,23 +1421,6 @@ out:
 
 /* Give up on a call that still succeeds after this many failures. */
 #define FI_MAX_NTH	300
-
-/* Do foll_pin acquired and released balance since acq/rel (wait 1 s)? */
-static bool pins_balance(long acq, long rel)
-{
-	long acq2 = 0, rel2 = 0;
-	int i;
-
-	for (i = 0; i < 10; i++) {
-		acq2 = pin_vmstat("nr_foll_pin_acquired");
-		rel2 = pin_vmstat("nr_foll_pin_released");
-		if (acq2 - acq == rel2 - rel)
-			return true;
-		usleep(100000);
-	}
-	ksft_print_msg("foll_pin: %ld acquired, %ld released\n", acq2 - acq, rel2 - rel);
-	return false;
-}
 
 /* One round's call failed: was it with ENOMEM? */
 static void expect_enomem(const char *what, unsigned int n, int err)
@@ -1661,7 +1646,7 @@ close:
 	unlink(p("fi"));
 out:
 	close(gfd);
-	ok &= pins_balance(acq, rel);
+	ok &= pins_balance(acq, rel, 1);
 	ksft_test_result(ok && failed, "allocation failures: pins through a sharer: %s\n",
 			 "ENOMEM or pinned, balanced");
 }
@@ -1718,7 +1703,7 @@ static int creator(void *arg)
  */
 static void test_pin_exits(void)
 {
-	long acq, rel, acq2 = 0, rel2 = 0;
+	long acq, rel;
 	int fd, gfd, i;
 	char *m;
 
@@ -1748,18 +1733,7 @@ static void test_pin_exits(void)
 		close(fd);
 	unlink(p("pins2"));
 	close(gfd);
-	for (i = 0; i < 10; i++) {
-		acq2 = pin_vmstat("nr_foll_pin_acquired");
-		rel2 = pin_vmstat("nr_foll_pin_released");
-		if (acq2 - acq == rel2 - rel)
-			break;
-		usleep(100000);
-	}
-	if (acq2 - acq != rel2 - rel || acq2 - acq < 32) {
-		ksft_print_msg("foll_pin: %ld acquired, %ld released\n",
-			       acq2 - acq, rel2 - rel);
-		ok = false;
-	}
+	ok &= pins_balance(acq, rel, 32);
 	ksft_test_result(ok, "pins: %s\n",
 			 "the pinner's exit unpins, the creator's exit changes nothing");
 }
@@ -1922,7 +1896,7 @@ static int accounting_pinner(void *arg)
  */
 static void test_pin_accounting(void)
 {
-	long acq, rel, acq2 = 0, rel2 = 0, pages = 0, lt;
+	long acq, rel, pages = 0, lt;
 	bool tracker_on = !access(PPT_DIR "/pinned", R_OK);
 	char *m = MAP_FAILED;
 	int fd, i, status;
@@ -1977,18 +1951,7 @@ close:
 	close(fd);
 	unlink(p("acct"));
 out:
-	for (i = 0; i < 20; i++) {
-		acq2 = pin_vmstat("nr_foll_pin_acquired");
-		rel2 = pin_vmstat("nr_foll_pin_released");
-		if (acq2 - acq == rel2 - rel)
-			break;
-		usleep(100000);
-	}
-	if (acq2 - acq != rel2 - rel || acq2 - acq < 36) {
-		ksft_print_msg("foll_pin: %ld acquired, %ld released\n",
-			       acq2 - acq, rel2 - rel);
-		ok = false;
-	}
+	ok &= pins_balance(acq, rel, 36);
 	ksft_test_result(ok, "pins are charged (%s) and attributed to the pinner\n",
 			 "VmPin, RLIMIT_MEMLOCK");
 }
