@@ -14,7 +14,10 @@
 #   - long-term pins (gup_test PIN_LONGTERM_BENCHMARK: pin_user_pages();
 #     PIN_FAST_BENCHMARK with FOLL_LONGTERM: pin_user_pages_fast(), as RDMA
 #     and vfio pin) get/put of the page, split (4 KiB leaves) vs collapsed
-#     (one hstate-level entry).
+#     (one hstate-level entry);
+#   - on the 1 GiB page also: CONTINUE of every 2 MiB piece (one PMD entry
+#     each) vs one CONTINUE of the page, and the long-term pins of the page
+#     so mapped vs whole (rows 1b and 4b).
 # QEMU runs with -icount shift=0: 1 ns of guest time is one guest
 # instruction, so the numbers are instruction counts, stable from boot to
 # boot whatever else the host runs; WALLCLOCK=1 measures TCG wall clock.
@@ -95,6 +98,17 @@ for mode in modes:
                 b = med(mode, '%s_%s_whole_%s' % (kind, sz, gp))
                 print('| 4. FOLL_LONGTERM %s of the page (%s), split vs whole | %s | %s | %s | %s | %s, %s |' %
                       (what, gp, name, fmt(a), fmt(b), ratio(a, b), fmt(a / pages), fmt(b / pages)))
+        if sz == '1g':
+            # A 1 GiB page mapped by 512 2 MiB leaves (PMD entries).
+            a, b = med(mode, 'continue_2m_all_1g'), med(mode, 'continue_whole_1g')
+            print('| 1b. CONTINUE all of the page: 512 x 2 MiB vs one | %s | %s | %s | %s | %s, %s |' %
+                  (name, fmt(a), fmt(b), ratio(a, b), fmt(a / pages), fmt(b / pages)))
+            for kind, what in (('pin', 'pin_user_pages'), ('pinfast', 'pin_user_pages_fast')):
+                for gp in ('get', 'put'):
+                    a = med(mode, '%s_1g_pmd_%s' % (kind, gp))
+                    b = med(mode, '%s_1g_whole_%s' % (kind, gp))
+                    print('| 4b. FOLL_LONGTERM %s of the page (%s), 2 MiB leaves vs whole | %s | %s | %s | %s | %s, %s |' %
+                          (what, gp, name, fmt(a), fmt(b), ratio(a, b), fmt(a / pages), fmt(b / pages)))
         a, b = med(mode, 'get1_%s_split_get' % sz), med(mode, 'get1_%s_whole_get' % sz)
         print('| 5. get_user_pages, one page per call (core dump, /proc/pid/mem), split vs whole | %s | %s | %s | %s | %s, %s |' %
               (name, fmt(a), fmt(b), ratio(a, b), fmt(a / pages), fmt(b / pages)))

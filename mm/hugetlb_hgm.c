@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * HugeTLB high-granularity mapping (HGM-lite): 4 KiB UFFDIO_CONTINUE and
- * faults below the hstate-level entry of a VM_HUGETLB_HGM VMA, and zapping
- * such mappings. The rules (which entries can be tables, which locks keep
- * them stable) are in <linux/hugetlb_hgm.h>.
+ * faults below the hstate-level entry of a VM_HUGETLB_HGM VMA, 2 MiB
+ * UFFDIO_CONTINUE of pieces of 1 GiB pages, and zapping such mappings.
+ * The rules (which entries can be tables, which locks keep them stable)
+ * are in <linux/hugetlb_hgm.h>.
  */
 #include <linux/hugetlb.h>
 #include <linux/hugetlb_hgm.h>
@@ -78,11 +79,14 @@ static inline pte_t *hgm_pte_lock(struct vm_area_struct *vma, pte_t *hptep,
 }
 
 /*
- * Allocate the tables below the hstate-level entry for @addr. Called with
- * the hugetlb fault mutex of the huge page held and without the VMA lock,
- * which is taken for writing (see <linux/hugetlb_hgm.h>).
+ * Allocate the tables below the hstate-level entry for @addr, down to the
+ * PTE table if @pte_table, else only the PMD table of a 1 GiB page (for a
+ * 2 MiB leaf). Called with the hugetlb fault mutex of the huge page held
+ * and without the VMA lock, which is taken for writing (see
+ * <linux/hugetlb_hgm.h>).
  */
-static int hgm_alloc_tables(struct vm_area_struct *vma, unsigned long addr)
+static int hgm_alloc_tables(struct vm_area_struct *vma, unsigned long addr,
+			    bool pte_table)
 {
 	struct hstate *h = hstate_vma(vma);
 	struct mm_struct *mm = vma->vm_mm;
@@ -119,7 +123,7 @@ static int hgm_alloc_tables(struct vm_area_struct *vma, unsigned long addr)
 		ret = -EEXIST;
 		goto out;
 	}
-	if (pte_alloc(mm, pmd))
+	if (pte_table && pte_alloc(mm, pmd))
 		ret = -ENOMEM;
 out:
 	hugetlb_vma_unlock_write(vma);
@@ -165,25 +169,66 @@ unlock:
 	return err;
 }
 
-/**
- * hugetlb_hgm_mfill_continue - UFFDIO_CONTINUE of the 4 KiB page at @addr
- * @vma: a VM_HUGETLB_HGM VMA
- * @addr: page-aligned address in @vma
- *
- * Maps exactly that page of the page cache folio with a PTE below the
- * hstate-level entry, allocating the tables. Errors as for a huge page
- * CONTINUE: -EEXIST if that page (or the whole huge page) is mapped,
- * -EFAULT if the page cache has no folio there, -EIO if it is poisoned;
- * also -ENOMEM (no memory, or the folio's reference count has no headroom
- * left) and -EAGAIN (the tables were zapped repeatedly meanwhile).
+/*
+ * Map the 2 MiB piece of the 1 GiB @folio at @addr with a PMD leaf below
+ * the hstate-level table @hptep, if that PMD entry is none. -ENOTBLK if a
+ * PTE table is there instead: the piece is then mapped 4 KiB at a time, as
+ * the pieces already below it. Needs the fault mutex, the VMA lock for
+ * reading and the folio lock.
  */
-int hugetlb_hgm_mfill_continue(struct vm_area_struct *vma, unsigned long addr)
+static int hgm_map_pmd(struct vm_area_struct *vma, pte_t *hptep,
+		       unsigned long addr, struct folio *folio)
+{
+	struct hstate *h = hstate_vma(vma);
+	struct mm_struct *mm = vma->vm_mm;
+	pmd_t *pmd, pmdval, entry;
+	struct page *page;
+	spinlock_t *ptl;	/* of the PMD table */
+	int err;
+
+	if (!hugetlb_hgm_table(vma, huge_ptep_get(mm, addr, hptep)))
+		return -EEXIST;
+	pmd = pmd_offset((pud_t *)hptep, addr);
+	ptl = pmd_lock(mm, pmd);
+	pmdval = pmdp_get(pmd);
+	err = -ENOTBLK;
+	if (pmd_present(pmdval) && !pmd_leaf(pmdval))
+		goto unlock;
+	err = -EEXIST;
+	if (!pmd_none(pmdval))
+		goto unlock;
+	err = -ENOMEM;
+	if (folio_ref_count(folio) >= HGM_MAX_FOLIO_REFS)
+		goto unlock;
+
+	page = folio_page(folio, (addr & ~huge_page_mask(h)) >> PAGE_SHIFT);
+	entry = pmd_mkhuge(pfn_pmd(page_to_pfn(page), vma->vm_page_prot));
+	entry = pmd_mkyoung(pmd_mkdirty(entry));
+	if (vma->vm_flags & VM_WRITE)
+		entry = pmd_mkwrite(entry, vma);
+	hugetlb_hgm_add_rmap(folio, page);
+	set_pmd_at(mm, addr, pmd, entry);
+	hugetlb_count_add(PMD_SIZE >> PAGE_SHIFT, mm);
+	update_mmu_cache_pmd(vma, addr, pmd);
+	err = 0;
+unlock:
+	spin_unlock(ptl);
+	return err;
+}
+
+/*
+ * UFFDIO_CONTINUE of the piece of @size (PAGE_SIZE, or PMD_SIZE of a 1 GiB
+ * page) at @addr: see hugetlb_hgm_mfill_continue().
+ */
+static int hgm_mfill_continue(struct vm_area_struct *vma, unsigned long addr,
+			      unsigned long size)
 {
 	struct address_space *mapping = vma->vm_file->f_mapping;
 	struct hstate *h = hstate_vma(vma);
 	unsigned long haddr = addr & huge_page_mask(h);
 	pgoff_t idx = hugetlb_linear_page_index(vma, addr);
 	u32 hash = hugetlb_fault_mutex_hash(mapping, idx);
+	bool pte_level = size == PAGE_SIZE;
 	struct folio *folio;
 	spinlock_t *ptl;	/* of the PTE table, or the hstate level */
 	pte_t *hptep, *pte;
@@ -193,7 +238,8 @@ int hugetlb_hgm_mfill_continue(struct vm_area_struct *vma, unsigned long addr)
 	/*
 	 * No tables that nothing would map: none for a hole (truncation
 	 * needs the fault mutex we hold), a poisoned folio or one without
-	 * reference headroom. hgm_map_pte() checks the last two again.
+	 * reference headroom. hgm_map_pte() and hgm_map_pmd() check the
+	 * last two again.
 	 */
 	folio = filemap_lock_hugetlb_folio(h, mapping, idx);
 	if (IS_ERR(folio)) {
@@ -214,12 +260,19 @@ int hugetlb_hgm_mfill_continue(struct vm_area_struct *vma, unsigned long addr)
 		hugetlb_vma_lock_read(vma);
 		hptep = hugetlb_walk(vma, haddr, huge_page_size(h));
 		err = -ENOENT;
-		if (hptep) {
+		if (hptep && pte_level) {
 			pte = hgm_pte_lock(vma, hptep, addr, &ptl, &err);
 			if (pte) {
 				pte_unmap_unlock(pte, ptl);
 				break;
 			}
+		} else if (hptep) {
+			pte_t hpte = huge_ptep_get(vma->vm_mm, haddr, hptep);
+
+			if (hugetlb_hgm_table(vma, hpte))
+				break;
+			if (!huge_pte_none(hpte))
+				err = -EEXIST;
 		}
 		hugetlb_vma_unlock_read(vma);
 		if (err != -ENOENT)
@@ -228,7 +281,7 @@ int hugetlb_hgm_mfill_continue(struct vm_area_struct *vma, unsigned long addr)
 			err = -EAGAIN;
 			goto out_mutex;
 		}
-		err = hgm_alloc_tables(vma, addr);
+		err = hgm_alloc_tables(vma, addr, pte_level);
 		if (err)
 			goto out_mutex;
 	}
@@ -240,8 +293,10 @@ int hugetlb_hgm_mfill_continue(struct vm_area_struct *vma, unsigned long addr)
 	}
 	if (folio_test_hwpoison(folio))
 		err = -EIO;
-	else
+	else if (pte_level)
 		err = hgm_map_pte(vma, hptep, addr, folio);
+	else
+		err = hgm_map_pmd(vma, hptep, addr, folio);
 	folio_unlock(folio);
 	folio_put(folio);
 out_vma:
@@ -249,6 +304,45 @@ out_vma:
 out_mutex:
 	mutex_unlock(&hugetlb_fault_mutex_table[hash]);
 	return err;
+}
+
+/**
+ * hugetlb_hgm_mfill_continue - UFFDIO_CONTINUE of the 4 KiB page at @addr
+ * @vma: a VM_HUGETLB_HGM VMA
+ * @addr: page-aligned address in @vma
+ *
+ * Maps exactly that page of the page cache folio with a PTE below the
+ * hstate-level entry, allocating the tables. Errors as for a huge page
+ * CONTINUE: -EEXIST if that page (or the whole huge page) is mapped,
+ * -EFAULT if the page cache has no folio there, -EIO if it is poisoned;
+ * also -ENOMEM (no memory, or the folio's reference count has no headroom
+ * left) and -EAGAIN (the tables were zapped repeatedly meanwhile).
+ */
+int hugetlb_hgm_mfill_continue(struct vm_area_struct *vma, unsigned long addr)
+{
+	return hgm_mfill_continue(vma, addr, PAGE_SIZE);
+}
+
+/**
+ * hugetlb_hgm_mfill_continue_pmd - UFFDIO_CONTINUE of the 2 MiB piece of a
+ * 1 GiB page at @addr
+ * @vma: a VM_HUGETLB_HGM VMA of 1 GiB pages
+ * @addr: PMD_SIZE-aligned address in @vma
+ *
+ * Maps that piece of the page cache folio with one PMD entry below the
+ * hstate-level entry, allocating the PMD table. -ENOTBLK if a PTE table is
+ * already below that PMD entry (4 KiB pieces were mapped there): the caller
+ * then maps the piece 4 KiB at a time. Otherwise errors as
+ * hugetlb_hgm_mfill_continue(), -EEXIST meaning that the piece (or the whole
+ * huge page) is mapped.
+ */
+int hugetlb_hgm_mfill_continue_pmd(struct vm_area_struct *vma,
+				   unsigned long addr)
+{
+	if (huge_page_size(hstate_vma(vma)) != PUD_SIZE ||
+	    !IS_ALIGNED(addr, PMD_SIZE))
+		return -EINVAL;
+	return hgm_mfill_continue(vma, addr, PMD_SIZE);
 }
 
 /**
@@ -405,7 +499,7 @@ vm_fault_t hugetlb_hgm_fault(struct address_space *mapping,
 		folio_unlock(folio);
 		folio_put(folio);
 		hugetlb_vma_unlock_read(vma);
-		err = hgm_alloc_tables(vma, addr);
+		err = hgm_alloc_tables(vma, addr, true);
 		mutex_unlock(&hugetlb_fault_mutex_table[hash]);
 		return err == -ENOMEM ? VM_FAULT_OOM : 0;
 	}
@@ -625,6 +719,33 @@ again:
 	}
 }
 
+/*
+ * Clear the 2 MiB leaf @pmd of a 1 GiB folio. Its mapcount goes now, its
+ * reference with the mmu_gather.
+ */
+static void hgm_zap_pmd(struct mmu_gather *tlb, struct vm_area_struct *vma,
+			pmd_t *pmd, unsigned long addr)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	spinlock_t *ptl = pmd_lock(mm, pmd);
+	struct folio *folio;
+	struct page *page;
+	pmd_t pmdval;
+
+	pmdval = pmdp_huge_get_and_clear(mm, addr, pmd);
+	tlb_flush_pmd_range(tlb, addr, PMD_SIZE);
+	page = pmd_page(pmdval);
+	folio = page_folio(page);
+	if (pmd_dirty(pmdval))
+		folio_mark_dirty(folio);
+	hugetlb_hgm_remove_rmap(folio, page);
+	hugetlb_count_sub(PMD_SIZE >> PAGE_SHIFT, mm);
+	hugetlb_hgm_check_refs(folio, 0);
+	spin_unlock(ptl);
+	if (__tlb_remove_folio_pages(tlb, page, 1, false))
+		tlb_flush_mmu(tlb);
+}
+
 static void hgm_free_pte_table(struct mmu_gather *tlb, struct mm_struct *mm,
 			       pmd_t *pmd, unsigned long addr)
 {
@@ -668,9 +789,13 @@ void hugetlb_hgm_zap(struct mmu_gather *tlb, struct vm_area_struct *vma,
 		     addr += PMD_SIZE, pmd++) {
 			pmd_t pmdval = pmdp_get(pmd);
 
-			/* HGM-lite maps no 2 MiB pieces of a 1 GiB page. */
-			if (!pmd_present(pmdval) || pmd_leaf(pmdval))
+			/* HGM-lite makes no swap or marker entries. */
+			if (!pmd_present(pmdval))
 				continue;
+			if (pmd_leaf(pmdval)) {
+				hgm_zap_pmd(tlb, vma, pmd, addr);
+				continue;
+			}
 			hgm_zap_ptes(tlb, vma, pmd, addr, addr + PMD_SIZE);
 			hgm_free_pte_table(tlb, mm, pmd, addr);
 		}

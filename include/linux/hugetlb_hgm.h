@@ -6,15 +6,17 @@
  *
  * The shape of an HGM mapping: the hstate-level entry (a PMD for 2 MiB
  * pages, a PUD for 1 GiB pages) is none, a huge leaf, or a pointer to a
- * table. Below a PUD: PMD entries that are none or point to PTE tables.
- * Leaves are only at the hstate level or at PAGE_SIZE.
+ * table. Below a PUD: PMD entries that are none, 2 MiB leaves or point to
+ * PTE tables. Leaves are only at the hstate level, at PMD_SIZE below a
+ * PUD, or at PAGE_SIZE. Each leaf, of any size, holds one reference and
+ * one mapcount of its folio (hugetlb_hgm_add_rmap()).
  *
  * Locking: HGM tables are installed and freed only with the hugetlb VMA
  * lock held for writing (and, for installing, the hugetlb fault mutex of
  * the huge page). Anyone holding the VMA lock for reading (faults,
  * UFFDIO_CONTINUE, page walks, userfaultfd's must_wait) therefore sees a
- * stable table structure; only the values of 4 KiB leaves change, under
- * the lock of their PTE table.
+ * stable table structure; only the values of 4 KiB leaves and of the PMD
+ * entries below a PUD change, under the lock of their PTE or PMD table.
  */
 #ifndef _LINUX_HUGETLB_HGM_H
 #define _LINUX_HUGETLB_HGM_H
@@ -45,10 +47,11 @@ static inline bool hugetlb_hgm_table(struct vm_area_struct *vma, pte_t pte)
 }
 
 /*
- * The mapcount and reference of one 4 KiB leaf, kept together so that the
- * scheme can be swapped: each leaf holds one folio reference and adds one
- * to the folio's _large_mapcount (so folio_mapcount() counts page table
- * entries of any size, as 6.12 documents for large folios). The per-page
+ * The mapcount and reference of one leaf below the hstate level (4 KiB,
+ * or 2 MiB of a 1 GiB page), kept together so that the scheme can be
+ * swapped: each leaf holds one folio reference and adds one to the folio's
+ * _large_mapcount (so folio_mapcount() counts page table entries of any
+ * size, as 6.12 documents for large folios). The per-page
  * _mapcount and _entire_mapcount are not touched: tail struct pages stay
  * read-only (HVO), and _entire_mapcount keeps meaning "mapped whole".
  * hugetlb_hgm_add_rmap() takes the reference; the reference of a removed
@@ -67,11 +70,12 @@ static inline void hugetlb_hgm_remove_rmap(struct folio *folio,
 }
 
 /*
- * Does @folio have 4 KiB leaves? A mapping at the hstate level counts in
- * both _entire_mapcount and _large_mapcount, a 4 KiB leaf only in
- * _large_mapcount, so they differ by the number of leaves. No leaf is
- * added without the folio lock (hgm_map_pte()), nor is an hstate-level
- * mapping by a fault, so under the folio lock the answer only changes
+ * Does @folio have leaves below the hstate level? A mapping at the hstate
+ * level counts in both _entire_mapcount and _large_mapcount, a 4 KiB or
+ * 2 MiB leaf only in _large_mapcount, so they differ by the number of
+ * leaves. No leaf is added without the folio lock (hgm_map_pte(),
+ * hgm_map_pmd()), nor is an hstate-level mapping by a fault, so under the
+ * folio lock the answer only changes
  * from true to false, unless fork copies a hstate-level mapping of the
  * folio in a VMA without HGM meanwhile. _large_mapcount is read first:
  * an hstate-level mapping removed between the two reads makes a false
@@ -94,6 +98,8 @@ vm_fault_t hugetlb_hgm_fault(struct address_space *mapping,
 vm_fault_t hugetlb_hgm_handle_minor(struct vm_fault *vmf);
 int hugetlb_hgm_mfill_continue(struct vm_area_struct *vma,
 			       unsigned long addr);
+int hugetlb_hgm_mfill_continue_pmd(struct vm_area_struct *vma,
+				   unsigned long addr);
 void hugetlb_hgm_zap(struct mmu_gather *tlb, struct vm_area_struct *vma,
 		     pte_t *hptep, unsigned long haddr);
 void hugetlb_hgm_zap_one(struct vm_area_struct *vma, pte_t *hptep,
@@ -126,6 +132,12 @@ static inline vm_fault_t hugetlb_hgm_handle_minor(struct vm_fault *vmf)
 
 static inline int hugetlb_hgm_mfill_continue(struct vm_area_struct *vma,
 					     unsigned long addr)
+{
+	return -EINVAL;
+}
+
+static inline int hugetlb_hgm_mfill_continue_pmd(struct vm_area_struct *vma,
+						 unsigned long addr)
 {
 	return -EINVAL;
 }

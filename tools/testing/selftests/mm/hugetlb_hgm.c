@@ -2078,6 +2078,227 @@ out:
 	return why;
 }
 
+/* VmPTE of /proc/self/status: this process's page tables, in kB. */
+static long vm_pte_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPTE: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* Pin @len bytes at @p through gup_test (GUP-fast if @fast): 0 or an errno. */
+static int pin_range(char *p, size_t len, bool fast)
+{
+	struct pin_longterm_test args = {
+		.addr = (unsigned long)p, .size = len,
+		.flags = PIN_LONGTERM_TEST_FLAG_USE_WRITE |
+			 (fast ? PIN_LONGTERM_TEST_FLAG_USE_FAST : 0),
+	};
+
+	return ioctl(gup_fd, PIN_LONGTERM_TEST_START, &args) ? errno : 0;
+}
+
+/*
+ * 2 MiB pieces of a 1 GiB page (run only for 1 GiB pages): a CONTINUE of
+ * an aligned 2 MiB piece maps it with one PMD entry and no PTE table. Page
+ * 5 is mapped 4 KiB first, then pieces 1, 3 and 4 (2 MiB each):
+ *   - VmPTE does not grow (no PTE table), the folio's mapcount is 1 per
+ *     entry (1 + 3), pagemap gives every page its pfn, smaps counts
+ *     4 KiB + 3 x 2 MiB, HMM sees order 9;
+ *   - CONTINUE of 4 KiB or 2 MiB in a mapped piece: EEXIST; of piece 0,
+ *     which has a PTE table, 4 KiB at a time up to page 5: EAGAIN with
+ *     mapped = 5 pages (partial progress, as for every CONTINUE);
+ *   - long-term pins of piece 1, GUP-slow and GUP-fast: the tracker lists
+ *     its 512 pfns, foll_pin balances; a pin running into unmapped piece
+ *     2: EFAULT;
+ *   - MADV_COLLAPSE maps the page whole again (mapcount 1, data kept),
+ *     MADV_DONTNEED leaves mapcount 0, and a punch-hole of the page with
+ *     a 2 MiB piece mapped leaves mapcount 0 and frees the page.
+ */
+static const char *t_pmd_pieces(size_t hs, bool *ok)
+{
+	size_t per = SZ_2M / pagesize, i;
+	unsigned long nfree = free_pages(hs);
+	int *seen = NULL, recs, fast, fd, err;
+	unsigned long *pfns = NULL;
+	struct uffdio_continue cont = { 0 };
+	uint64_t acq, rel, snap[8];
+	long pte_kb, sm;
+	struct hgm h;
+
+	*ok = false;
+	if (gup_fd < 0)
+		return "no " GUP_TEST_FILE " (CONFIG_GUP_TEST)";
+	pfns = calloc(per, sizeof(*pfns));
+	seen = calloc(per, sizeof(*seen));
+	if (!pfns || !seen || !hgm_setup(&h, hs, 1, UFFD_FEATURE_SIGBUS)) {
+		free(pfns);
+		free(seen);
+		return NULL;
+	}
+	*ok = expect_err(uffd_continue(h.uffd, h.p + 5 * pagesize, pagesize),
+			 0, "CONTINUE of page 5");
+	pte_kb = vm_pte_kb();
+	*ok &= expect_err(uffd_continue(h.uffd, h.p + SZ_2M, SZ_2M), 0,
+			  "CONTINUE of 2 MiB piece 1");
+	*ok &= expect_err(uffd_continue(h.uffd, h.p + 3 * SZ_2M, 2 * SZ_2M), 0,
+			  "CONTINUE of 2 MiB pieces 3 and 4");
+	if (vm_pte_kb() != pte_kb) {
+		ksft_print_msg("VmPTE %ld -> %ld kB: PTE tables for 2 MiB pieces\n",
+			       pte_kb, vm_pte_kb());
+		*ok = false;
+	}
+	*ok &= expect_mapcount(h.pfn[0], 4, "page 5 and three 2 MiB pieces");
+	for (i = per; i < 5 * per; i++) {
+		bool want = i < 2 * per || i >= 3 * per;
+
+		if (want ? !mapped_at(&h, i) || !page_ok(h.p, i) :
+			   present(h.p + i * pagesize)) {
+			ksft_print_msg("page %zu: %s\n", i, want ?
+				       "not mapped with its contents" : "mapped");
+			*ok = false;
+			break;
+		}
+	}
+	sm = smaps_hugetlb(h.p);
+	if (sm != (long)(pagesize + 3 * SZ_2M)) {
+		ksft_print_msg("smaps: %ld bytes of hugetlb, want %zu\n", sm,
+			       pagesize + 3 * SZ_2M);
+		*ok = false;
+	}
+	fd = open(GUP_TEST_FILE, O_RDWR);
+	if (fd >= 0) {
+		struct pin_longterm_test args = { .addr = (unsigned long)h.p,
+						  .size = hs };
+
+		if (!ioctl(fd, MMU_NOTIFIER_TEST_START, &args) &&
+		    !hmm_snapshot(fd, h.p + SZ_2M, snap)) {
+			for (i = 0; i < 8; i++) {
+				if (snap_order(snap[i]) == 9 &&
+				    (snap[i] & HMM_TEST_SNAP_PFN_MASK) ==
+				    h.pfn[0] + per + i)
+					continue;
+				ksft_print_msg("HMM: page %zu of piece 1: order %d, want 9\n",
+					       i, snap_order(snap[i]));
+				*ok = false;
+			}
+		}
+		close(fd);
+	}
+
+	*ok &= expect_err(uffd_continue(h.uffd, h.p + SZ_2M + pagesize,
+					pagesize), EEXIST, "4 KiB in piece 1");
+	*ok &= expect_err(uffd_continue(h.uffd, h.p + 3 * SZ_2M, SZ_2M), EEXIST,
+			  "piece 3 again");
+	/* Pages 0-4 mapped, then page 5 stops it: partial, EAGAIN. */
+	cont.range.start = (unsigned long)h.p;
+	cont.range.len = SZ_2M;
+	err = ioctl(h.uffd, UFFDIO_CONTINUE, &cont) ? errno : 0;
+	*ok &= expect_err(err, EAGAIN, "piece 0, page 5 mapped");
+	if (cont.mapped != (__s64)(5 * pagesize)) {
+		ksft_print_msg("piece 0: mapped %lld, want %zu\n",
+			       (long long)cont.mapped, 5 * pagesize);
+		*ok = false;
+	}
+	*ok &= expect_mapcount(h.pfn[0], 4 + 5, "pages 0-4 of piece 0 added");
+	if (!mapped_at(&h, 0) || !mapped_at(&h, 4) || present(h.p + 6 * pagesize)) {
+		ksft_print_msg("piece 0: pages 0-5 should be mapped, 6 not\n");
+		*ok = false;
+	}
+
+	for (i = 0; i < per; i++)
+		pfns[i] = h.pfn[0] + per + i;
+	for (fast = 0; fast < 2; fast++) {
+		acq = foll_pin_count("nr_foll_pin_acquired");
+		rel = foll_pin_count("nr_foll_pin_released");
+		err = pin_range(h.p + SZ_2M, SZ_2M, fast);
+		*ok &= expect_err(err, 0, fast ? "pin piece 1 (GUP-fast)" :
+						 "pin piece 1");
+		if (err)
+			continue;
+		memset(seen, 0, per * sizeof(*seen));
+		recs = tracker_records(pfns, per, seen);
+		for (i = 0; recs >= 0 && i < per; i++) {
+			if (recs == (int)per && seen[i] == 1)
+				continue;
+			ksft_print_msg("tracker: %d records, pfn %#lx seen %d times\n",
+				       recs, pfns[i], seen[i]);
+			*ok = false;
+			break;
+		}
+		*ok &= expect_mapcount(h.pfn[0], 9, "piece 1 pinned");
+		if (ioctl(gup_fd, PIN_LONGTERM_TEST_STOP)) {
+			ksft_print_msg("unpin: %s\n", strerror(errno));
+			*ok = false;
+		}
+		acq = foll_pin_count("nr_foll_pin_acquired") - acq;
+		rel = foll_pin_count("nr_foll_pin_released") - rel;
+		if (acq != per || rel != per) {
+			ksft_print_msg("foll_pin: %llu acquired, %llu released, want %zu\n",
+				       (unsigned long long)acq,
+				       (unsigned long long)rel, per);
+			*ok = false;
+		}
+	}
+	acq = foll_pin_count("nr_foll_pin_acquired");
+	rel = foll_pin_count("nr_foll_pin_released");
+	err = pin_range(h.p + 2 * SZ_2M - 2 * pagesize, 4 * pagesize, false);
+	if (!err)
+		ioctl(gup_fd, PIN_LONGTERM_TEST_STOP);
+	*ok &= expect_err(err, EFAULT, "pin from piece 1 into unmapped piece 2");
+	acq = foll_pin_count("nr_foll_pin_acquired") - acq;
+	rel = foll_pin_count("nr_foll_pin_released") - rel;
+	if (acq != rel) {
+		ksft_print_msg("failed pin: foll_pin %llu acquired, %llu released\n",
+			       (unsigned long long)acq, (unsigned long long)rel);
+		*ok = false;
+	}
+
+	*ok &= expect_err(collapse(h.p, hs), 0, "MADV_COLLAPSE");
+	*ok &= expect_mapcount(h.pfn[0], 1, "collapsed");
+	for (i = 0; i < hs / pagesize; i += per / 2 + 1) {
+		if (!mapped_at(&h, i) || !page_ok(h.p, i)) {
+			ksft_print_msg("after collapse: page %zu wrong\n", i);
+			*ok = false;
+			break;
+		}
+	}
+	if (madvise(h.p, hs, MADV_DONTNEED)) {
+		ksft_print_msg("MADV_DONTNEED: %s\n", strerror(errno));
+		*ok = false;
+	}
+	*ok &= expect_mapcount(h.pfn[0], 0, "after MADV_DONTNEED");
+	*ok &= expect_err(uffd_continue(h.uffd, h.p + 7 * SZ_2M, SZ_2M), 0,
+			  "CONTINUE of 2 MiB piece 7");
+	*ok &= expect_mapcount(h.pfn[0], 1, "piece 7");
+	if (fallocate(h.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, hs)) {
+		ksft_print_msg("punch hole: %s\n", strerror(errno));
+		*ok = false;
+	}
+	*ok &= expect_mapcount(h.pfn[0], 0, "after punch-hole");
+	if (present(h.p + 7 * SZ_2M)) {
+		ksft_print_msg("piece 7 still mapped after punch-hole\n");
+		*ok = false;
+	}
+	if (free_pages(hs) != nfree) {
+		ksft_print_msg("free huge pages %lu, want %lu\n", free_pages(hs),
+			       nfree);
+		*ok = false;
+	}
+	hgm_teardown(&h);
+	free(pfns);
+	free(seen);
+	return NULL;
+}
+
 static const struct pcase pin_cases[] = {
 	{ "pins of 4 KiB pieces: tracker pfns exact, foll_pin balanced", t_pins },
 	{ "punch-hole while pinned: orphan freed at unpin", t_punch_pinned },
@@ -2213,22 +2434,6 @@ static void on_mce(int sig, siginfo_t *si, void *uc)
 	mce_code = si->si_code;
 	mce_lsb = si->si_addr_lsb;
 	mce_addr = si->si_addr;
-}
-
-/* VmPTE of /proc/self/status: this process's page tables, in kB. */
-static long vm_pte_kb(void)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPTE: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
 }
 
 /* The child of t_hwpoison(): 0 if everything was as expected. */
@@ -2963,8 +3168,17 @@ static void run_size(size_t hs)
 			ksft_test_result(ok, "%s (%zu kB)\n",
 					 mf_cases[i].name, hs >> 10);
 	}
-	if (hs != SZ_2M)
+	if (hs != SZ_2M) {
+		const char *why = skip ? skip : t_pmd_pieces(hs, &ok);
+
+		if (why)
+			ksft_test_result_skip("2 MiB pieces: one PMD entry each (%zu kB): %s\n",
+					      hs >> 10, why);
+		else
+			ksft_test_result(ok, "2 MiB pieces: one PMD entry each (%zu kB)\n",
+					 hs >> 10);
 		return;
+	}
 	skip = skip_all;
 	if (!skip && nfree < 4) {
 		snprintf(reason, sizeof(reason), "%lu free 2048 kB pages, need 4",
@@ -3653,8 +3867,9 @@ static void bench_pin(const char *p, size_t len, const char *row)
 /*
  * One round on one @hs page: CONTINUE all of it by 4 KiB pieces, pin it
  * long-term (4 KiB leaves), MADV_COLLAPSE it, pin it again (hstate-level
- * entry), then unmap and CONTINUE it whole; then first-touch faults, 4 KiB
- * and whole. Returns false if something did not work.
+ * entry), then unmap and CONTINUE it whole; a 1 GiB page then by 2 MiB
+ * pieces, pinned again (2 MiB leaves); then first-touch faults, 4 KiB and
+ * whole. Returns false if something did not work.
  */
 static bool bench_round(size_t hs, const char *sz)
 {
@@ -3706,6 +3921,23 @@ static bool bench_round(size_t hs, const char *sz)
 	}
 	ksft_print_msg("BENCH continue_whole_%s %llu ns\n", sz, (unsigned long long)t);
 	madvise(h.p, hs, MADV_DONTNEED);
+	if (hs > SZ_2M) {
+		/* A 1 GiB page in 2 MiB pieces: one PMD entry each. */
+		t = ns_now();
+		for (i = 0; i < hs / SZ_2M && !err; i++)
+			err = uffd_continue(h.uffd, h.p + i * SZ_2M, SZ_2M);
+		t = ns_now() - t;
+		if (err) {
+			ksft_print_msg("bench: 2 MiB CONTINUE: %s\n", strerror(err));
+			ok = false;
+			goto out;
+		}
+		ksft_print_msg("BENCH continue_2m_all_%s %llu ns\n", sz,
+			       (unsigned long long)t);
+		snprintf(row, sizeof(row), "%s_pmd", sz);
+		bench_pin(h.p, hs, row);
+		madvise(h.p, hs, MADV_DONTNEED);
+	}
 	snprintf(row, sizeof(row), "4k_in_%s", sz);
 	bench_faults(&h, plain, pagesize, 64, row);
 	madvise(h.p, hs, MADV_DONTNEED);
@@ -3834,7 +4066,7 @@ int main(int argc, char **argv)
 		ksft_set_plan(2);
 	else
 		ksft_set_plan(2 * (NR_HCASES + NR_HGM_CASES + NR_PIN_CASES +
-				    NR_FI_CASES + NR_MF_CASES) + 1 + 1);
+				    NR_FI_CASES + NR_MF_CASES) + 1 + 1 + 1);
 	if (stress)
 		ksft_print_msg("seed %lu (-S %lu replays the choices, not the timing)\n",
 			       st_seed, st_seed);
