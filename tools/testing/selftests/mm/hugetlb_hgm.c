@@ -69,6 +69,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/fs.h>
 #include <linux/mman.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -2299,6 +2300,119 @@ static const char *t_pmd_pieces(size_t hs, bool *ok)
 	return NULL;
 }
 
+/* PAGEMAP_SCAN of [@p, @p + @len) for the pages with @mask: regions or -1. */
+static long scan_regions(char *p, size_t len, uint64_t mask,
+			 struct page_region *vec, size_t n)
+{
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.start = (uintptr_t)p, .end = (uintptr_t)p + len,
+		.vec = (uintptr_t)vec, .vec_len = n,
+		.category_mask = mask, .return_mask = mask,
+	};
+
+	return ioctl(pagemap_fd, PAGEMAP_SCAN, &arg);
+}
+
+/* Are @vec[0..@n) exactly the page index ranges @want[0..@nwant) of @p? */
+static bool regions_are(const char *what, char *p, const struct page_region *vec,
+			long n, const size_t (*want)[2], long nwant)
+{
+	bool ok = n == nwant;
+	long i;
+
+	for (i = 0; ok && i < n; i++)
+		ok = vec[i].start == (uintptr_t)(p + want[i][0] * pagesize) &&
+		     vec[i].end == (uintptr_t)(p + want[i][1] * pagesize);
+	if (ok)
+		return true;
+	ksft_print_msg("%s: %ld regions, want %ld\n", what, n, nwant);
+	for (i = 0; i < n && i < 8; i++)
+		ksft_print_msg("  pages [%#lx, %#lx)\n",
+			       (unsigned long)(vec[i].start - (uintptr_t)p) / pagesize,
+			       (unsigned long)(vec[i].end - (uintptr_t)p) / pagesize);
+	return false;
+}
+
+/*
+ * mincore() and PAGEMAP_SCAN see exactly the leaves: 4 KiB pages 3-5, and
+ * on a 1 GiB page also the 2 MiB pieces 1 and 3 (PMD entries), are present,
+ * nothing else. PAGE_IS_PINNED is per folio for hugetlb (as for every
+ * large folio): a pin of page 4 makes every present leaf of the huge page
+ * report it, and none once unpinned; unmapped pieces are never reported.
+ */
+static const char *t_walkers(size_t hs, bool *ok)
+{
+	size_t per = SZ_2M / pagesize, npages = hs / pagesize, want[3][2], i;
+	struct page_region vec[8];
+	unsigned char *mc;
+	long nwant = 1, n, k;
+	struct hgm h;
+	int err;
+
+	*ok = false;
+	if (gup_fd < 0)
+		return "no " GUP_TEST_FILE " (CONFIG_GUP_TEST)";
+	mc = malloc(npages);
+	if (!mc || !hgm_setup(&h, hs, 1, UFFD_FEATURE_SIGBUS)) {
+		free(mc);
+		return NULL;
+	}
+	*ok = expect_err(uffd_continue(h.uffd, h.p + 3 * pagesize, 3 * pagesize),
+			 0, "CONTINUE of pages 3-5");
+	want[0][0] = 3;
+	want[0][1] = 6;
+	if (hs > SZ_2M) {
+		*ok &= expect_err(uffd_continue(h.uffd, h.p + SZ_2M, SZ_2M), 0,
+				  "CONTINUE of 2 MiB piece 1");
+		*ok &= expect_err(uffd_continue(h.uffd, h.p + 3 * SZ_2M, SZ_2M), 0,
+				  "CONTINUE of 2 MiB piece 3");
+		want[1][0] = per;
+		want[1][1] = 2 * per;
+		want[2][0] = 3 * per;
+		want[2][1] = 4 * per;
+		nwant = 3;
+	}
+
+	if (mincore(h.p, hs, mc)) {
+		ksft_print_msg("mincore: %s\n", strerror(errno));
+		*ok = false;
+	} else {
+		for (i = 0; i < npages; i++) {
+			bool in = false;
+
+			for (k = 0; k < nwant; k++)
+				in |= i >= want[k][0] && i < want[k][1];
+			if ((mc[i] & 1) != in) {
+				ksft_print_msg("mincore: page %zu is %d, want %d\n",
+					       i, mc[i] & 1, in);
+				*ok = false;
+				break;
+			}
+		}
+	}
+	n = scan_regions(h.p, hs, PAGE_IS_PRESENT, vec, 8);
+	*ok &= regions_are("PAGEMAP_SCAN PAGE_IS_PRESENT", h.p, vec, n, want, nwant);
+	n = scan_regions(h.p, hs, PAGE_IS_PINNED, vec, 8);
+	*ok &= regions_are("PAGE_IS_PINNED before the pin", h.p, vec, n, want, 0);
+	err = pin_range(h.p + 4 * pagesize, pagesize, false);
+	*ok &= expect_err(err, 0, "pin of page 4");
+	if (!err) {
+		n = scan_regions(h.p, hs, PAGE_IS_PINNED, vec, 8);
+		*ok &= regions_are("PAGE_IS_PINNED, page 4 pinned", h.p, vec, n,
+				   want, nwant);
+		if (ioctl(gup_fd, PIN_LONGTERM_TEST_STOP)) {
+			ksft_print_msg("unpin: %s\n", strerror(errno));
+			*ok = false;
+		}
+	}
+	n = scan_regions(h.p, hs, PAGE_IS_PINNED, vec, 8);
+	*ok &= regions_are("PAGE_IS_PINNED after unpin", h.p, vec, n, want, 0);
+	hgm_teardown(&h);
+	free(mc);
+	return NULL;
+}
+
 static const struct pcase pin_cases[] = {
 	{ "pins of 4 KiB pieces: tracker pfns exact, foll_pin balanced", t_pins },
 	{ "punch-hole while pinned: orphan freed at unpin", t_punch_pinned },
@@ -2309,6 +2423,7 @@ static const struct pcase pin_cases[] = {
 	{ "two VMAs on one file: pin kept when the split one goes", t_two_vmas_pinned },
 	{ "fork with a pinned piece: child maps whole, pin kept", t_fork_pinned },
 	{ "HMM snapshot: a 4 KiB piece has order 0, whole after collapse", t_hmm_order },
+	{ "walkers: mincore and PAGEMAP_SCAN see exactly the leaves", t_walkers },
 };
 
 #define NR_PIN_CASES	ARRAY_SIZE(pin_cases)
