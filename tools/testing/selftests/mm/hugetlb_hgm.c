@@ -3979,6 +3979,19 @@ static void bench_pin(const char *p, size_t len, const char *row)
 	}
 }
 
+/* CONTINUE all of @h's first huge page in pieces of @piece: 0 or an errno. */
+static int continue_all(struct hgm *h, size_t piece, uint64_t *ns)
+{
+	uint64_t t = ns_now();
+	int err = 0;
+	size_t i;
+
+	for (i = 0; i < h->hs / piece && !err; i++)
+		err = uffd_continue(h->uffd, h->p + i * piece, piece);
+	*ns = ns_now() - t;
+	return err;
+}
+
 /*
  * One round on one @hs page: CONTINUE all of it by 4 KiB pieces, pin it
  * long-term (4 KiB leaves), MADV_COLLAPSE it, pin it again (hstate-level
@@ -3988,7 +4001,6 @@ static void bench_pin(const char *p, size_t len, const char *row)
  */
 static bool bench_round(size_t hs, const char *sz)
 {
-	size_t per = hs / pagesize, i;
 	char row[64], *plain;
 	uint64_t t;
 	struct hgm h;
@@ -4002,10 +4014,7 @@ static bool bench_round(size_t hs, const char *sz)
 		hgm_teardown(&h);
 		return false;
 	}
-	t = ns_now();
-	for (i = 0; i < per && !err; i++)
-		err = uffd_continue(h.uffd, h.p + i * pagesize, pagesize);
-	t = ns_now() - t;
+	err = continue_all(&h, pagesize, &t);
 	if (err) {
 		ksft_print_msg("bench: 4 KiB CONTINUE: %s\n", strerror(err));
 		ok = false;
@@ -4026,9 +4035,7 @@ static bool bench_round(size_t hs, const char *sz)
 	snprintf(row, sizeof(row), "%s_whole", sz);
 	bench_pin(h.p, hs, row);
 	madvise(h.p, hs, MADV_DONTNEED);
-	t = ns_now();
-	err = uffd_continue(h.uffd, h.p, hs);
-	t = ns_now() - t;
+	err = continue_all(&h, hs, &t);
 	if (err) {
 		ksft_print_msg("bench: whole CONTINUE: %s\n", strerror(err));
 		ok = false;
@@ -4038,10 +4045,7 @@ static bool bench_round(size_t hs, const char *sz)
 	madvise(h.p, hs, MADV_DONTNEED);
 	if (hs > SZ_2M) {
 		/* A 1 GiB page in 2 MiB pieces: one PMD entry each. */
-		t = ns_now();
-		for (i = 0; i < hs / SZ_2M && !err; i++)
-			err = uffd_continue(h.uffd, h.p + i * SZ_2M, SZ_2M);
-		t = ns_now() - t;
+		err = continue_all(&h, SZ_2M, &t);
 		if (err) {
 			ksft_print_msg("bench: 2 MiB CONTINUE: %s\n", strerror(err));
 			ok = false;
