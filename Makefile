@@ -25,6 +25,9 @@
 #                     jump labels on): the unmodified base kernel, ours with
 #                     the tracker off, and on (alternating boots; medians
 #                     and ratios; page_ext bytes per page)
+#   make bench-profile where one bench row's instructions go, per function,
+#                     baseline vs ours with the tracker off (ROW="-L -T":
+#                     gup_test options; QEMU execution log, ci/tb-profile.py)
 #   make bench-rdma   ibv_reg_mr/ibv_dereg_mr of 1 GiB on rxe (4 KiB pages,
 #                     THP, hugetlb) with the pin tracker off and on
 #   make bench-uffd   PAGEMAP_SCAN and write-protect rounds with and without
@@ -44,7 +47,7 @@
 export KSRC ACCEL VARIANT
 SHELL := /bin/bash
 
-.PHONY: all check check-debug deps tree kernel selftests series bisect-check config-matrix cocci-report cocci-recall compile-test check-off bench bench-rdma bench-uffd bench-mshare bench-hgm clean
+.PHONY: all check check-debug deps tree kernel selftests series bisect-check config-matrix cocci-report cocci-recall compile-test check-off bench bench-profile bench-rdma bench-uffd bench-mshare bench-hgm clean
 
 all: deps
 	SKIP_HOST=1 SHOW_OUTPUT=1 ci/check.sh vm/plans/demo.sh
@@ -100,6 +103,11 @@ bench: kernel
 	VARIANT=bench ci/build-kernel.sh
 	VARIANT=bench+baseline ci/build-kernel.sh
 	ci/bench.sh
+
+bench-profile: kernel
+	VARIANT=bench ci/build-kernel.sh
+	VARIANT=bench+baseline ci/build-kernel.sh
+	ci/bench-profile.sh
 
 bench-rdma: kernel
 	ci/bench-rdma.sh

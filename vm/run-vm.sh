@@ -18,6 +18,8 @@ HUGE=${VM_HUGEPAGES:-"hugepagesz=1G hugepages=2 hugepagesz=2M hugepages=256 defa
 # The DMA-pin tracker is on by default (PIN_TRACKER=off boots it compiled
 # in but disabled; a kernel without CONFIG_PAGE_PIN_TRACKER ignores it).
 TRACKER=${PIN_TRACKER:-on}
+# QEMU_EXTRA: more QEMU options, for profiling by hand (for example
+# "-d exec,in_asm,nochain -dfilter RANGE -D FILE": ci/tb-profile.py).
 
 [ -f "$KERNEL" ] || die "no kernel image: $KERNEL"
 [ -f "$PLAN" ] || die "no plan: $PLAN"
@@ -52,7 +54,8 @@ qemu_cmd() { # accel
 		-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root \
 		-fsdev local,id=scratch,path=$RUNDIR/scratch,security_model=none \
 		-device virtio-9p-pci,fsdev=scratch,mount_tag=pintest_scratch \
-		-serial "file:$RUNDIR/console.log" -serial "file:$RUNDIR/kernel.log"
+		-serial "file:$RUNDIR/console.log" -serial "file:$RUNDIR/kernel.log" \
+		${QEMU_EXTRA:-}
 }
 
 # run ACCEL TIMEOUT [PROBE]: PROBE=1 gives up as soon as the kernel has not

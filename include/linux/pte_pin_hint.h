@@ -37,14 +37,33 @@
 
 #define PG_pte_maybe_pinned	PG_owner_2
 
-/* Mark the PTE table that @pmd points to: a page it maps may be pinned. */
-static inline void pte_table_mark_maybe_pinned(pmd_t pmd)
+static inline void ptdesc_mark_maybe_pinned(struct ptdesc *ptdesc)
 {
-	struct ptdesc *ptdesc = page_ptdesc(pmd_page(pmd));
-
 	/* Read first: the bit is set once per table, not once per pin. */
 	if (!test_bit(PG_pte_maybe_pinned, &ptdesc->__page_flags))
 		set_bit(PG_pte_maybe_pinned, &ptdesc->__page_flags);
+}
+
+/* Mark the PTE table that @pmd points to: a page it maps may be pinned. */
+static inline void pte_table_mark_maybe_pinned(pmd_t pmd)
+{
+	ptdesc_mark_maybe_pinned(page_ptdesc(pmd_page(pmd)));
+}
+
+/*
+ * The same, for the table of @ptep, which pte_offset_map*() gave for an
+ * entry of the table that *@pmd points to, under the table's lock. Without
+ * CONFIG_HIGHPTE the table is in the linear map, and its struct page is
+ * found from the address: cheaper than reading the PMD entry again and
+ * decoding it, for GUP's once-per-page use. (Where a page holds several
+ * PTE tables, both ways find the same page.)
+ */
+static inline void pte_table_mark_maybe_pinned_at(pmd_t *pmd, pte_t *ptep)
+{
+	if (IS_ENABLED(CONFIG_HIGHPTE))
+		pte_table_mark_maybe_pinned(pmdp_get_lockless(pmd));
+	else
+		ptdesc_mark_maybe_pinned(virt_to_ptdesc(ptep));
 }
 
 /* Whether the PTE table that @pmd points to may map a pinned page. */
