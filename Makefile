@@ -27,7 +27,8 @@
 #                     and ratios; page_ext bytes per page)
 #   make bench-profile where one bench row's instructions go, per function,
 #                     baseline vs ours with the tracker off (ROW="-L -T":
-#                     gup_test options; QEMU execution log, ci/tb-profile.py)
+#                     gup_test options; COMPARE=on: off vs on; WATCH=more
+#                     sources; QEMU execution log, ci/tb-profile.py)
 #   make bench-rdma   ibv_reg_mr/ibv_dereg_mr of 1 GiB on rxe (4 KiB pages,
 #                     THP, hugetlb) with the pin tracker off and on
 #   make bench-uffd   PAGEMAP_SCAN and write-protect rounds with and without

@@ -9,6 +9,11 @@
 # repetitions added, per function. Needs both bench kernels built (`make
 # bench`); each boot writes a log of a few hundred MB under build/bench.
 #
+# COMPARE=on profiles ours with the tracker off against on instead, and
+# WATCH="FILE..." adds sources whose functions are watched too (for the
+# tracker: WATCH="mm/page_pin_tracker.c mm/page_ext.c"; paths in the
+# prepared tree build/linux).
+#
 # It counts the same instructions as `make bench` (-icount shift=0), but
 # only in the functions it watches (mm/gup.c and the helpers GUP calls,
 # ci/tb-profile.py EXTRA): its totals are below the bench's, and the
@@ -20,19 +25,31 @@ ROW=${ROW:--L -T}
 MB=${BENCH_MB:-64}
 OUT=$BUILD/bench/profile
 ST=$BUILD/selftests/mm
-export ACCEL=tcg ICOUNT=0 PIN_TRACKER=off
+COMPARE=${COMPARE:-baseline}
+export ACCEL=tcg ICOUNT=0
 export VM_HUGEPAGES="hugepagesz=1G hugepages=1 default_hugepagesz=1G"
 mkdir -p "$OUT"
 units=$((MB * 256 * 2))
 for r in 1 3; do
 	echo "prof $ROW|300||tap|$ST/gup_test $ROW -m $MB -n 512 -r $r" >"$OUT/plan$r"
 done
-for k in bench+baseline:baseline:$BUILD/pristine-full/mm/gup.c bench:off:$BUILD/linux/mm/gup.c; do
-	IFS=: read -r obj label src <<<"$k"
+watch=()
+for f in ${WATCH:-}; do
+	[ -f "$BUILD/linux/$f" ] || die "WATCH: no $BUILD/linux/$f"
+	watch+=("$BUILD/linux/$f")
+done
+case $COMPARE in
+baseline) a=baseline b=off runs="bench+baseline:baseline:off:$BUILD/pristine-full/mm/gup.c bench:off:off:$BUILD/linux/mm/gup.c" ;;
+on) a=off b=on runs="bench:off:off:$BUILD/linux/mm/gup.c bench:on:on:$BUILD/linux/mm/gup.c" ;;
+*) die "COMPARE=baseline or on" ;;
+esac
+for k in $runs; do
+	IFS=: read -r obj label tracker src <<<"$k"
+	export PIN_TRACKER=$tracker
 	vmlinux=$BUILD/obj-$obj/vmlinux
 	[ -f "$vmlinux" ] || die "no $obj kernel: run make bench first"
 	[ -f "$src" ] || die "no $src"
-	"$TOP/ci/tb-profile.py" ranges "$vmlinux" "$src" >"$OUT/ranges-$label"
+	"$TOP/ci/tb-profile.py" ranges "$vmlinux" "$src" "${watch[@]}" >"$OUT/ranges-$label"
 	for r in 1 3; do
 		say "profile: $label, gup_test $ROW -r $r"
 		QEMU_EXTRA="-d exec,nochain -dfilter $(cat "$OUT/ranges-$label") -D $OUT/$label-$r.log" \
@@ -44,7 +61,7 @@ for k in bench+baseline:baseline:$BUILD/pristine-full/mm/gup.c bench:off:$BUILD/
 		"$OUT/$label-3.log" "$units" >"$OUT/$label.txt"
 	rm -f "$OUT/$label-1.log" "$OUT/$label-3.log"
 done
-python3 - "$OUT/baseline.txt" "$OUT/off.txt" "$ROW" <<'PY' | tee "$OUT/table.md"
+python3 - "$OUT/$a.txt" "$OUT/$b.txt" "$ROW" "$a" "$b" <<'PY' | tee "$OUT/table.md"
 import sys
 def load(p):
     d = {}
@@ -53,14 +70,15 @@ def load(p):
         d[n.strip()] = float(v)
     return d
 b, o = load(sys.argv[1]), load(sys.argv[2])
-# The series renames some functions: compare them under the base name.
+cols = (sys.argv[4], sys.argv[5])
+# The series renames some functions: one row for both names.
 for ours, base in (('__try_grab_folio', 'try_grab_folio'),
                    ('__gup_put_folio', 'gup_put_folio')):
-    if ours in o and base not in o:
-        o[base + ' (ours: ' + ours + ')'] = o.pop(ours)
-        b[base + ' (ours: ' + ours + ')'] = b.pop(base, 0.0)
+    for d in (b, o):
+        if ours in d or base in d:
+            d[base + ' / ' + ours] = d.pop(base, 0.0) + d.pop(ours, 0.0)
 print('gup_test %s: guest instructions per page (get + put), per function\n' % sys.argv[3])
-print('| function | baseline | off | off - baseline |')
+print('| function | %s | %s | %s - %s |' % (cols[0], cols[1], cols[1], cols[0]))
 print('|---|---|---|---|')
 keys = sorted(set(b) | set(o), key=lambda k: -(o.get(k, 0) - b.get(k, 0)))
 for k in keys:

@@ -754,25 +754,40 @@ static void ppt_free_large(struct page *page, unsigned int order)
 	page_ext_put(head_ext);
 }
 
+static __always_inline void ppt_free_rec(struct page *page,
+					 struct page_pin_rec *rec)
+{
+	if (unlikely(atomic_read(&rec->count))) {
+		ppt_freed_with_pins(page, rec);
+		atomic_set(&rec->count, 0);
+	}
+	/* Forget the last pinner: the next user is someone else. */
+	ppt_forget(rec);
+}
+
 void __page_pin_tracker_free(struct page *page, unsigned int order)
 {
 	struct page_pin_rec *rec;
+	struct page_ext *ext;
 	struct ppt_walk w;
 
-	if (order && PageHead(page)) {
+	/* Most frees: one page, one lookup, no walk. */
+	if (!order) {
+		ext = page_ext_get(page);
+		if (ext) {
+			ppt_free_rec(page, ppt_rec(ext));
+			page_ext_put(ext);
+		}
+		return;
+	}
+	if (PageHead(page)) {
 		ppt_free_large(page, order);
 		return;
 	}
-	/* Small folios, or a high-order allocation that is not one folio. */
+	/* A high-order allocation that is not one folio. */
 	for (rec = ppt_walk_start(&w, page_to_pfn(page), 1UL << order);
-	     rec; rec = ppt_walk_next(&w)) {
-		if (unlikely(atomic_read(&rec->count))) {
-			ppt_freed_with_pins(pfn_to_page(w.pfn), rec);
-			atomic_set(&rec->count, 0);
-		}
-		/* Forget the last pinner: the next user is someone else. */
-		ppt_forget(rec);
-	}
+	     rec; rec = ppt_walk_next(&w))
+		ppt_free_rec(pfn_to_page(w.pfn), rec);
 }
 
 #ifdef CONFIG_DEBUG_VM
