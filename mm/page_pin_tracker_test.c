@@ -279,6 +279,15 @@ static void ppt_test_mismatch(struct kunit *test)
 	__page_pin_tracker_pin(page_folio(page), page, 1, 0);
 	__free_page(page);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ppt_freed_pinned), freed + 1);
+	KUNIT_EXPECT_EQ(test, ppt_count(page), 0);
+
+	/* A high-order allocation that is not a folio: checked page by page. */
+	page = alloc_pages(GFP_KERNEL, 1);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	__page_pin_tracker_pin(page_folio(page + 1), page + 1, 1, 0);
+	__free_pages(page, 1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ppt_freed_pinned), freed + 2);
+	KUNIT_EXPECT_EQ(test, ppt_count(page + 1), 0);
 
 	folio = folio_alloc(GFP_KERNEL, 2);
 	KUNIT_ASSERT_NOT_NULL(test, folio);
@@ -286,7 +295,7 @@ static void ppt_test_mismatch(struct kunit *test)
 	__page_pin_tracker_pin(folio, folio_page(folio, 3), 1, 0);
 	page = folio_page(folio, 3);
 	folio_put(folio);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&ppt_freed_pinned), freed + 2);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ppt_freed_pinned), freed + 3);
 	/* The records were reset: a new user starts clean. */
 	KUNIT_EXPECT_EQ(test, ppt_count(page), 0);
 	WRITE_ONCE(ppt_quiet, false);
